@@ -1,0 +1,41 @@
+package dev.jlm.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code jlm} command: one subcommand per job, one-line errors, exit codes. */
+@Command(name = "jlm", mixinStandardHelpOptions = true, version = "jlm 0.1.0",
+        description = "Transformer language models in pure Java: tokenize, train, evaluate, generate.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+                QuickstartCommand.class,
+        })
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns its exit code: 0 ok, 1 failure of the job, 2 bad usage or input. */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("jlm: " + oneLine(ex));
+            return ex instanceof IllegalArgumentException || ex instanceof java.io.IOException ? 2 : 1;
+        });
+        return cli.execute(args);
+    }
+
+    private static String oneLine(Throwable ex) {
+        String message = ex.getMessage();
+        if (message == null || message.isBlank()) {
+            message = ex.getClass().getSimpleName();
+        }
+        return message.replace('\n', ' ');
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+}

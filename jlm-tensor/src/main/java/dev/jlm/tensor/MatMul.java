@@ -1,0 +1,176 @@
+package dev.jlm.tensor;
+
+import dev.jlm.tensor.kernels.Sgemm;
+
+import java.util.Arrays;
+
+/** {@link Tensor#matmul}: forward and backward as strided GEMM calls that read transposed views in place. */
+final class MatMul {
+    private MatMul() {
+    }
+
+    /**
+     * One operand as the GEMM sees it: {@code batch} matrices of {@code rows×cols} (logical), stored with leading
+     * dimension {@code ld}, transposed in memory when {@code trans}, {@code batchStride} apart (0 = shared).
+     */
+    private record Operand(Tensor t, int batch, int rows, int cols, boolean trans, int ld, long batchStride) {
+        float[] data() {
+            return t.data;
+        }
+
+        int offset() {
+            return t.offset;
+        }
+    }
+
+    static Tensor forward(Tensor a0, Tensor b0) {
+        if (a0.dim() < 2 || b0.dim() < 2) {
+            throw new IllegalArgumentException("matmul needs tensors of rank >= 2, got " + Arrays.toString(a0.shape)
+                    + " and " + Arrays.toString(b0.shape));
+        }
+        int k = a0.size(-1);
+        if (b0.size(-2) != k) {
+            throw new IllegalArgumentException("matmul shapes " + Arrays.toString(a0.shape) + " and "
+                    + Arrays.toString(b0.shape) + " do not align");
+        }
+        int[] batchA = Arrays.copyOf(a0.shape, a0.dim() - 2);
+        int[] batchB = Arrays.copyOf(b0.shape, b0.dim() - 2);
+        int m = a0.size(-2);
+        int n = b0.size(-1);
+        int[] outShape;
+        Operand a;
+        Operand b;
+        if (batchB.length == 0) {
+            // [.., m, k]·[k, n]: fold a's batch into rows when its layout allows (the Linear layer case).
+            outShape = append(batchA, m, n);
+            Operand folded = foldRows(a0);
+            a = folded != null ? folded : operand(a0.contiguous(), Shapes.numel(batchA));
+            b = operand(b0, 1);
+            if (folded == null) {
+                b = new Operand(b.t, a.batch, b.rows, b.cols, b.trans, b.ld, 0);
+            }
+        } else if (batchA.length == 0) {
+            outShape = append(batchB, m, n);
+            b = operand(b0, Shapes.numel(batchB));
+            Operand single = operand(a0, 1);
+            a = new Operand(single.t, b.batch, single.rows, single.cols, single.trans, single.ld, 0);
+        } else if (Arrays.equals(batchA, batchB)) {
+            outShape = append(batchA, m, n);
+            a = operand(a0, Shapes.numel(batchA));
+            b = operand(b0, Shapes.numel(batchB));
+        } else {
+            throw new IllegalArgumentException("matmul batch shapes " + Arrays.toString(batchA) + " and "
+                    + Arrays.toString(batchB) + " differ");
+        }
+        Tensor out = Tensor.output(false, outShape);
+        int batch = Math.max(a.batch, b.batch);
+        int mm = a.rows;
+        Sgemm.batched(batch, a.trans, b.trans, mm, n, k, a.data(), a.offset(), a.batchStride, a.ld,
+                b.data(), b.offset(), b.batchStride, b.ld, 0f, out.data, 0, (long) mm * n, n);
+        Operand fa = a;
+        Operand fb = b;
+        return out.track("matmul", g -> backward(g, fa, fb, batch, mm, n, k), fa.t, fb.t);
+    }
+
+    private static void backward(Tensor g, Operand a, Operand b, int batch, int m, int n, int k) {
+        long gStride = (long) m * n;
+        if (a.t.requiresGrad()) {
+            // dA = dC · op(B)ᵀ, into A's contiguous gradient.
+            Tensor ga = a.t.gradBuffer();
+            long gaStride = a.batchStride == 0 ? 0 : (long) m * k;
+            if (gaStride == 0 && batch > 1) {
+                for (int i = 0; i < batch; i++) {
+                    Sgemm.gemm(false, !b.trans, m, k, n, g.data, (int) (i * gStride), n,
+                            b.data(), (int) (b.offset() + i * b.batchStride), b.ld, 1f, ga.data, 0, k);
+                }
+            } else {
+                Sgemm.batched(batch, false, !b.trans, m, k, n, g.data, 0, gStride, n,
+                        b.data(), b.offset(), b.batchStride, b.ld, 1f, ga.data, 0, gaStride, k);
+            }
+        }
+        if (b.t.requiresGrad()) {
+            // dB = op(A)ᵀ · dC, into B's contiguous gradient; a shared B sums over the batch.
+            Tensor gb = b.t.gradBuffer();
+            long gbStride = b.batchStride == 0 ? 0 : (long) k * n;
+            if (gbStride == 0 && batch > 1) {
+                for (int i = 0; i < batch; i++) {
+                    Sgemm.gemm(!a.trans, false, k, n, m, a.data(), (int) (a.offset() + i * a.batchStride), a.ld,
+                            g.data, (int) (i * gStride), n, 1f, gb.data, 0, n);
+                }
+            } else {
+                Sgemm.batched(batch, !a.trans, false, k, n, m, a.data(), a.offset(), a.batchStride, a.ld,
+                        g.data, 0, gStride, n, 1f, gb.data, 0, gbStride, n);
+            }
+        }
+    }
+
+    /** A [.., m, k] tensor whose rows all sit at one stride, seen as a single [(..·m), k] matrix; else null. */
+    private static Operand foldRows(Tensor t) {
+        int rank = t.dim();
+        int k = t.shape[rank - 1];
+        if (t.strides[rank - 1] != 1 && k != 1) {
+            return null;
+        }
+        int rowStride = t.strides[rank - 2];
+        int rows = t.shape[rank - 2];
+        for (int d = rank - 3; d >= 0; d--) {
+            if (t.shape[d] != 1 && t.strides[d] != rowStride * rows) {
+                return null;
+            }
+            rows *= t.shape[d];
+        }
+        if (rows > 1 && rowStride < k) {
+            return null;
+        }
+        return new Operand(t, 1, rows, k, false, Math.max(rowStride, k), 0);
+    }
+
+    /**
+     * {@code t} as {@code batch} matrices over its last two dimensions: read in place when the matrix is row- or
+     * column-major and the batch dimensions collapse to one stride, otherwise from a contiguous copy.
+     */
+    private static Operand operand(Tensor t, int batch) {
+        int rank = t.dim();
+        int rows = t.shape[rank - 2];
+        int cols = t.shape[rank - 1];
+        int rs = t.strides[rank - 2];
+        int cs = t.strides[rank - 1];
+        Long batchStride = collapsedBatchStride(t);
+        if (batchStride != null) {
+            if (cs == 1 && (rs >= cols || rows == 1)) {
+                return new Operand(t, batch, rows, cols, false, Math.max(rs, cols), batchStride);
+            }
+            if (rs == 1 && (cs >= rows || cols == 1)) {
+                return new Operand(t, batch, rows, cols, true, Math.max(cs, rows), batchStride);
+            }
+        }
+        Tensor c = t.contiguous();
+        return new Operand(c, batch, rows, cols, false, cols, (long) rows * cols);
+    }
+
+    /** The single stride between consecutive matrices of the batch dimensions, or null when they do not collapse. */
+    private static Long collapsedBatchStride(Tensor t) {
+        int rank = t.dim();
+        long stride = -1;
+        long expectedNext = -1;
+        for (int d = rank - 3; d >= 0; d--) {
+            if (t.shape[d] == 1) {
+                continue;
+            }
+            if (stride < 0) {
+                stride = t.strides[d];
+            } else if (t.strides[d] != expectedNext) {
+                return null;
+            }
+            expectedNext = (long) t.strides[d] * t.shape[d];
+        }
+        return stride < 0 ? 0L : stride;
+    }
+
+    private static int[] append(int[] batch, int m, int n) {
+        int[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = m;
+        out[batch.length + 1] = n;
+        return out;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.jlm.tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where op outputs and intermediate gradients get their storage. Outside a {@link Scope} every buffer is a fresh
+ * array left to the garbage collector; inside one, buffers come from a pool keyed by size and go back to it when the
+ * scope closes, so a steady-state training step (same shapes every step) allocates nothing large.
+ */
+public final class Memory {
+    private static final Map<Integer, ArrayDeque<float[]>> POOL = new ConcurrentHashMap<>();
+    private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
+    private static final java.util.concurrent.atomic.LongAdder FRESH_BYTES = new java.util.concurrent.atomic.LongAdder();
+
+    private Memory() {
+    }
+
+    /**
+     * A region whose op outputs are recycled at {@link #close()}: every tensor computed inside it (activations,
+     * losses, intermediate gradients) must not be used afterwards — copy out what must survive with
+     * {@link Tensor#copy()} made after the scope, or read its values before closing. Parameters, their gradients
+     * and tensors made with the public factories ({@code Tensor.zeros}, {@code Tensor.of}…) are never recycled.
+     */
+    public static Scope scope() {
+        Scope scope = new Scope(CURRENT.get());
+        CURRENT.set(scope);
+        return scope;
+    }
+
+    /** A buffer for an op's output or an intermediate gradient; zero-filled when {@code zeroed}. */
+    static float[] allocate(int size, boolean zeroed) {
+        Scope scope = CURRENT.get();
+        if (scope == null) {
+            return new float[size];
+        }
+        ArrayDeque<float[]> free = POOL.get(size);
+        float[] buffer = null;
+        if (free != null) {
+            synchronized (free) {
+                buffer = free.poll();
+            }
+        }
+        if (buffer == null) {
+            buffer = new float[size];
+            FRESH_BYTES.add(4L * size);
+        } else if (zeroed) {
+            java.util.Arrays.fill(buffer, 0f);
+        }
+        scope.owned.add(buffer);
+        return buffer;
+    }
+
+    /** Bytes of new arrays that scopes have had to allocate so far (a steady-state step should add none). */
+    public static long freshScopedBytes() {
+        return FRESH_BYTES.sum();
+    }
+
+    /** See {@link #scope()}. */
+    public static final class Scope implements AutoCloseable {
+        private final Scope parent;
+        private final List<float[]> owned = new ArrayList<>();
+
+        private Scope(Scope parent) {
+            this.parent = parent;
+        }
+
+        @Override
+        public void close() {
+            for (float[] buffer : owned) {
+                ArrayDeque<float[]> free = POOL.computeIfAbsent(buffer.length, n -> new ArrayDeque<>());
+                synchronized (free) {
+                    free.push(buffer);
+                }
+            }
+            owned.clear();
+            CURRENT.set(parent);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.jlm.tensor.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Element-wise SIMD kernels over contiguous runs of floats. */
+public final class Elementwise {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    /** Binary arithmetic ops. */
+    public enum Op {
+        ADD(VectorOperators.ADD), SUB(VectorOperators.SUB), MUL(VectorOperators.MUL), DIV(VectorOperators.DIV);
+
+        final VectorOperators.Binary vector;
+
+        Op(VectorOperators.Binary vector) {
+            this.vector = vector;
+        }
+
+        public float apply(float a, float b) {
+            return switch (this) {
+                case ADD -> a + b;
+                case SUB -> a - b;
+                case MUL -> a * b;
+                case DIV -> a / b;
+            };
+        }
+    }
+
+    private Elementwise() {
+    }
+
+    /**
+     * out[i] = a[i·aStep] op b[i·bStep] for i in [0, n), where a step of 0 broadcasts one value and 1 reads a run;
+     * other steps take the scalar path.
+     */
+    public static void binary(Op op, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep,
+                              float[] out, int outOff, int n) {
+        int i = 0;
+        if ((aStep | bStep) <= 1) {
+            FloatVector va = aStep == 0 ? FloatVector.broadcast(S, a[aOff]) : null;
+            FloatVector vb = bStep == 0 ? FloatVector.broadcast(S, b[bOff]) : null;
+            for (int bound = S.loopBound(n); i < bound; i += L) {
+                FloatVector x = va != null ? va : FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = vb != null ? vb : FloatVector.fromArray(S, b, bOff + i);
+                x.lanewise(op.vector, y).intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = op.apply(a[aOff + i * aStep], b[bOff + i * bStep]);
+        }
+    }
+
+    /** dst[i] += src[i]. */
+    public static void accumulate(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, dst, dstOff + i).add(FloatVector.fromArray(S, src, srcOff + i)).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] += src[srcOff + i];
+        }
+    }
+
+    /** dst[i] += scale · src[i]. */
+    public static void accumulateScaled(float[] src, int srcOff, float scale, float[] dst, int dstOff, int n) {
+        int i = 0;
+        FloatVector vs = FloatVector.broadcast(S, scale);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, src, srcOff + i).fma(vs, FloatVector.fromArray(S, dst, dstOff + i)).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] += scale * src[srcOff + i];
+        }
+    }
+
+    /** dst[i] += a[i] · b[i]. */
+    public static void accumulateProduct(float[] a, int aOff, float[] b, int bOff, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), FloatVector.fromArray(S, dst, dstOff + i))
+                    .intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] += a[aOff + i] * b[bOff + i];
+        }
+    }
+
+    /** out[i] = scale · x[i] + shift. */
+    public static void affine(float[] x, int xOff, float scale, float shift, float[] out, int outOff, int n) {
+        int i = 0;
+        FloatVector vs = FloatVector.broadcast(S, scale);
+        FloatVector vt = FloatVector.broadcast(S, shift);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).fma(vs, vt).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = scale * x[xOff + i] + shift;
+        }
+    }
+
+    /** dst[i] += value. */
+    public static void addScalar(float value, float[] dst, int dstOff, int n) {
+        int i = 0;
+        FloatVector v = FloatVector.broadcast(S, value);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, dst, dstOff + i).add(v).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] += value;
+        }
+    }
+
+    /** Σ x[i]. */
+    public static float sum(float[] x, int off, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, off + i));
+        }
+        float total = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            total += x[off + i];
+        }
+        return total;
+    }
+
+    /** Σ a[i]·b[i]. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
+        }
+        float total = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            total += a[aOff + i] * b[bOff + i];
+        }
+        return total;
+    }
+
+    /** x[i] *= scale. */
+    public static void scale(float[] x, int off, float scale, int n) {
+        affine(x, off, scale, 0f, x, off, n);
+    }
+}

@@ -11,6 +11,9 @@ public final class Parallel {
 
     private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS));
 
+    /** Set while the calling thread runs its own share of a parallel loop: nested loops then run inline. */
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
     /** Body of a parallel loop over the half-open range [start, end). */
     @FunctionalInterface
     public interface RangeBody {
@@ -29,16 +32,20 @@ public final class Parallel {
             return;
         }
         int chunks = (int) Math.min(THREADS, Math.min(n, Math.max(1, (long) n * costPerItem / 32_768)));
-        if (chunks <= 1 || ForkJoinTask.inForkJoinPool()) {
+        if (chunks <= 1 || nested()) {
             body.run(0, n);
             return;
         }
         forChunks(n, chunks, body);
     }
 
+    private static boolean nested() {
+        return ForkJoinTask.inForkJoinPool() || INSIDE.get();
+    }
+
     /** Splits [0, n) into exactly {@code chunks} near-equal parts (n ≥ chunks), run on the shared pool. */
     public static void forChunks(int n, int chunks, RangeBody body) {
-        if (chunks <= 1 || ForkJoinTask.inForkJoinPool()) {
+        if (chunks <= 1 || nested()) {
             body.run(0, n);
             return;
         }
@@ -54,7 +61,12 @@ public final class Parallel {
             };
             POOL.execute(tasks[c - 1]);
         }
-        body.run(0, (int) ((long) n / chunks));
+        INSIDE.set(Boolean.TRUE);
+        try {
+            body.run(0, (int) ((long) n / chunks));
+        } finally {
+            INSIDE.set(Boolean.FALSE);
+        }
         for (RecursiveAction task : tasks) {
             task.join();
         }

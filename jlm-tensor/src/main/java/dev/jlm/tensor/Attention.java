@@ -1,0 +1,191 @@
+package dev.jlm.tensor;
+
+import dev.jlm.tensor.kernels.Elementwise;
+import dev.jlm.tensor.kernels.Parallel;
+import dev.jlm.tensor.kernels.Sgemm;
+
+import java.util.Arrays;
+
+/**
+ * Scaled dot-product attention, {@code softmax(Q·Kᵀ/√d + mask)·V}, one head at a time: the score matrix of a head
+ * lives only in a per-thread scratch buffer and is recomputed in backward, so nothing of size [B, H, Tq, Tk] is kept.
+ */
+public final class Attention {
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private Attention() {
+    }
+
+    /**
+     * @param q      queries [B, H, Tq, D] (any layout whose rows are contiguous, e.g. a transposed view of a fused
+     *               projection)
+     * @param k      keys [B, H, Tk, D]
+     * @param v      values [B, H, Tk, D]
+     * @param causal when true, query i sees keys j ≤ i + (Tk − Tq): the usual causal mask, also right for a query
+     *               block appended after cached keys
+     * @param mask   optional additive mask broadcastable to [B, H, Tq, Tk] (e.g. [B, 1, 1, Tk] padding: 0 or a large
+     *               negative value); null for none
+     * @return the attended values [B, H, Tq, D], stored as [B, Tq, H, D] so that {@code transpose(1, 2)} is
+     *         contiguous
+     */
+    public static Tensor scaledDotProduct(Tensor q, Tensor k, Tensor v, boolean causal, Tensor mask) {
+        if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
+            throw new IllegalArgumentException("attention needs [B, H, T, D] tensors, got " + Arrays.toString(q.shape)
+                    + ", " + Arrays.toString(k.shape) + ", " + Arrays.toString(v.shape));
+        }
+        Heads qh = Heads.of(q);
+        Heads kh = Heads.of(k);
+        Heads vh = Heads.of(v);
+        int batch = q.shape[0];
+        int heads = q.shape[1];
+        int tq = q.shape[2];
+        int tk = k.shape[2];
+        int d = q.shape[3];
+        if (!Arrays.equals(k.shape, v.shape) || k.shape[0] != batch || k.shape[1] != heads || k.shape[3] != d) {
+            throw new IllegalArgumentException("attention shapes q " + Arrays.toString(q.shape) + ", k "
+                    + Arrays.toString(k.shape) + ", v " + Arrays.toString(v.shape) + " do not agree");
+        }
+        Mask m = mask == null ? null : Mask.of(mask, new int[] {batch, heads, tq, tk});
+        float scale = (float) (1.0 / Math.sqrt(d));
+        // Output stored [B, Tq, H, D]: head (b, h) row i at b·Tq·H·D + i·H·D + h·D.
+        Tensor storage = Tensor.output(false, batch, tq, heads, d);
+        Heads oh = new Heads(storage, tq * heads * d, d, heads * d, 0);
+        Tensor out = new Tensor(storage.data, 0, new int[] {batch, heads, tq, d},
+                new int[] {tq * heads * d, d, heads * d, 1});
+        Parallel.forRange(batch * heads, (long) tq * tk * d * 4, (start, end) -> {
+            for (int bh = start; bh < end; bh++) {
+                int b = bh / heads;
+                int h = bh % heads;
+                float[] p = probabilities(qh, kh, m, b, h, tq, tk, d, scale, causal);
+                Sgemm.gemm(false, false, tq, d, tk, p, 0, tk, vh.data(), vh.at(b, h), vh.rowStride,
+                        0f, oh.data(), oh.at(b, h), oh.rowStride);
+            }
+        });
+        return out.track("attention", g -> backward(g, qh, kh, vh, m, batch, heads, tq, tk, d, scale, causal),
+                qh.t, kh.t, vh.t);
+    }
+
+    /** The attention probabilities of head (b, h), in the calling thread's scratch [Tq × Tk]. */
+    private static float[] probabilities(Heads q, Heads k, Mask mask, int b, int h, int tq, int tk, int d, float scale,
+                                         boolean causal) {
+        float[] s = scratch(0, tq * tk);
+        Sgemm.gemm(false, true, tq, tk, d, q.data(), q.at(b, h), q.rowStride, k.data(), k.at(b, h), k.rowStride,
+                0f, s, 0, tk);
+        int shift = tk - tq;
+        for (int i = 0; i < tq; i++) {
+            int row = i * tk;
+            int visible = causal ? Math.min(tk, Math.max(0, i + shift + 1)) : tk;
+            Elementwise.scale(s, row, scale, visible);
+            if (mask != null) {
+                mask.addRow(b, h, i, s, row, visible);
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < visible; j++) {
+                max = Math.max(max, s[row + j]);
+            }
+            float sum = 0;
+            if (max != Float.NEGATIVE_INFINITY) {
+                for (int j = 0; j < visible; j++) {
+                    float e = (float) Math.exp(s[row + j] - max);
+                    s[row + j] = e;
+                    sum += e;
+                }
+                Elementwise.scale(s, row, 1f / sum, visible);
+            } else {
+                Arrays.fill(s, row, row + visible, 0f);
+            }
+            Arrays.fill(s, row + visible, row + tk, 0f);
+        }
+        return s;
+    }
+
+    private static void backward(Tensor g, Heads q, Heads k, Heads v, Mask mask, int batch, int heads, int tq, int tk,
+                                 int d, float scale, boolean causal) {
+        // Gradients arrive [B, H, Tq, D] contiguous; the input gradient buffers are contiguous [B, H, T, D].
+        Heads go = Heads.contiguousOf(g);
+        Heads gq = q.t.requiresGrad() ? Heads.contiguousOf(q.t.gradBuffer()) : null;
+        Heads gk = k.t.requiresGrad() ? Heads.contiguousOf(k.t.gradBuffer()) : null;
+        Heads gv = v.t.requiresGrad() ? Heads.contiguousOf(v.t.gradBuffer()) : null;
+        Parallel.forRange(batch * heads, (long) tq * tk * d * 8, (start, end) -> {
+            for (int bh = start; bh < end; bh++) {
+                int b = bh / heads;
+                int h = bh % heads;
+                float[] p = probabilities(q, k, mask, b, h, tq, tk, d, scale, causal);
+                if (gv != null) {
+                    // dV += Pᵀ·dO
+                    Sgemm.gemm(true, false, tk, d, tq, p, 0, tk, go.data(), go.at(b, h), go.rowStride,
+                            1f, gv.data(), gv.at(b, h), gv.rowStride);
+                }
+                if (gq == null && gk == null) {
+                    continue;
+                }
+                // dP = dO·Vᵀ, then dS = P ∘ (dP − rowsum(P ∘ dP)) · scale
+                float[] dp = scratch(1, tq * tk);
+                Sgemm.gemm(false, true, tq, tk, d, go.data(), go.at(b, h), go.rowStride, v.data(), v.at(b, h),
+                        v.rowStride, 0f, dp, 0, tk);
+                for (int i = 0; i < tq; i++) {
+                    int row = i * tk;
+                    float dot = Elementwise.dot(p, row, dp, row, tk);
+                    for (int j = 0; j < tk; j++) {
+                        dp[row + j] = p[row + j] * (dp[row + j] - dot) * scale;
+                    }
+                }
+                if (gq != null) {
+                    Sgemm.gemm(false, false, tq, d, tk, dp, 0, tk, k.data(), k.at(b, h), k.rowStride,
+                            1f, gq.data(), gq.at(b, h), gq.rowStride);
+                }
+                if (gk != null) {
+                    Sgemm.gemm(true, false, tk, d, tq, dp, 0, tk, q.data(), q.at(b, h), q.rowStride,
+                            1f, gk.data(), gk.at(b, h), gk.rowStride);
+                }
+            }
+        });
+    }
+
+    private static float[] scratch(int which, int size) {
+        float[][] buffers = SCRATCH.get();
+        if (buffers[which].length < size) {
+            buffers[which] = new float[size];
+        }
+        return buffers[which];
+    }
+
+    /** Where head (b, h)'s [T × D] matrix lives: rows {@code rowStride} apart, last dimension contiguous. */
+    private record Heads(Tensor t, int batchStride, int headStride, int rowStride, int base) {
+        static Heads of(Tensor x) {
+            if (x.strides[3] != 1 && x.shape[3] != 1) {
+                x = x.contiguous();
+            }
+            return new Heads(x, x.strides[0], x.strides[1], x.strides[2], x.offset);
+        }
+
+        static Heads contiguousOf(Tensor grad) {
+            int[] s = grad.strides;
+            return new Heads(grad, s[0], s[1], s[2], grad.offset);
+        }
+
+        float[] data() {
+            return t.data;
+        }
+
+        int at(int b, int h) {
+            return base + b * batchStride + h * headStride;
+        }
+    }
+
+    /** An additive mask read through broadcast strides over [B, H, Tq, Tk]. */
+    private record Mask(Tensor t, int[] strides) {
+        static Mask of(Tensor mask, int[] target) {
+            Shapes.broadcast(mask.shape, target);
+            return new Mask(mask, Shapes.broadcastStrides(mask.shape, mask.strides, target));
+        }
+
+        void addRow(int b, int h, int i, float[] s, int row, int n) {
+            int base = t.offset + b * strides[0] + h * strides[1] + i * strides[2];
+            int step = strides[3];
+            for (int j = 0; j < n; j++) {
+                s[row + j] += t.data[base + j * step];
+            }
+        }
+    }
+}

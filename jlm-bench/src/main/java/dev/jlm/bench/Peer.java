@@ -53,6 +53,6 @@ public final class Peer {
     }
 
     private static String installHint(String python) {
-        return python.equals("/usr/bin/python3") ? "apt-get install -y python3-torch" : "pip install numpy";
+        return python.equals("/usr/bin/python3") ? "apt-get install -y python3-torch libopenblas0-pthread" : "pip install numpy";
     }
 }

@@ -1,0 +1,110 @@
+package dev.jlm.models.gpt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * GPT-2 hyper-parameters (nanoGPT's GPTConfig), read from and written as Hugging Face's {@code GPT2Config}
+ * ({@code config.json}).
+ *
+ * @param vocabSize  tokens in the vocabulary ({@code vocab_size})
+ * @param blockSize  maximum context length ({@code n_positions})
+ * @param nLayer     transformer blocks
+ * @param nHead      attention heads per block
+ * @param nEmbd      model width
+ * @param dropout    dropout on embeddings, attention output and MLP output
+ * @param bias       whether Linear layers and LayerNorms have biases (HF GPT-2 always does; a model trained
+ *                   without them is saved with zero biases, which computes the same function)
+ * @param layerNormEps LayerNorm epsilon ({@code layer_norm_epsilon})
+ * @param activation {@code gelu_new} (tanh approximation, GPT-2's) or {@code gelu} (erf)
+ */
+public record GptConfig(int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, float dropout, boolean bias,
+                        float layerNormEps, String activation) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public GptConfig {
+        if (nHead <= 0 || nEmbd % nHead != 0) {
+            throw new IllegalArgumentException("n_embd " + nEmbd + " must be a multiple of n_head " + nHead);
+        }
+        if (vocabSize <= 0 || blockSize <= 0 || nLayer <= 0) {
+            throw new IllegalArgumentException("vocab_size, n_positions and n_layer must be positive");
+        }
+        if (!activation.equals("gelu_new") && !activation.equals("gelu")) {
+            throw new IllegalArgumentException("activation_function '" + activation + "' is not supported (gelu_new, gelu)");
+        }
+    }
+
+    /** A nanoGPT-style config with GPT-2's activation and LayerNorm epsilon. */
+    public static GptConfig of(int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, float dropout, boolean bias) {
+        return new GptConfig(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, bias, 1e-5f, "gelu_new");
+    }
+
+    public int headSize() {
+        return nEmbd / nHead;
+    }
+
+    /** Reads an HF {@code config.json}; errors name the file and the key. */
+    public static GptConfig read(Path file) throws IOException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        String type = node.path("model_type").asText("gpt2");
+        if (!type.equals("gpt2")) {
+            throw new IOException(file + ": model_type is '" + type + "', expected 'gpt2'");
+        }
+        return new GptConfig(required(node, "vocab_size", file), required(node, "n_positions", file),
+                required(node, "n_layer", file), required(node, "n_head", file), required(node, "n_embd", file),
+                (float) node.path("resid_pdrop").asDouble(0.0), !node.path("jlm_bias_free").asBoolean(false),
+                (float) node.path("layer_norm_epsilon").asDouble(1e-5), node.path("activation_function").asText("gelu_new"));
+    }
+
+    private static int required(JsonNode node, String key, Path file) throws IOException {
+        JsonNode value = node.get(key);
+        if (value == null || !value.canConvertToInt()) {
+            throw new IOException(file + ": missing or non-integer '" + key + "'");
+        }
+        return value.asInt();
+    }
+
+    /** Writes HF's GPT2Config keys (atomically). */
+    public void write(Path file) throws IOException {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("model_type", "gpt2");
+        node.putArray("architectures").add("GPT2LMHeadModel");
+        node.put("vocab_size", vocabSize);
+        node.put("n_positions", blockSize);
+        node.put("n_ctx", blockSize);
+        node.put("n_embd", nEmbd);
+        node.put("n_layer", nLayer);
+        node.put("n_head", nHead);
+        node.putNull("n_inner");
+        node.put("activation_function", activation);
+        node.put("resid_pdrop", dropout);
+        node.put("embd_pdrop", dropout);
+        node.put("attn_pdrop", dropout);
+        node.put("layer_norm_epsilon", layerNormEps);
+        node.put("initializer_range", 0.02);
+        node.put("scale_attn_weights", true);
+        node.put("tie_word_embeddings", true);
+        if (!bias) {
+            // Read back by jlm to keep training bias-free; HF ignores unknown keys and loads the zero biases.
+            node.put("jlm_bias_free", true);
+        }
+        if (vocabSize == 50257) {
+            node.put("bos_token_id", 50256);
+            node.put("eos_token_id", 50256);
+        }
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), node);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

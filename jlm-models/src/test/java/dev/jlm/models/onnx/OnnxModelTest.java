@@ -28,6 +28,22 @@ class OnnxModelTest {
     }
 
     @Test
+    void importsMiniLmAsHuggingFaceBertWeights() throws IOException {
+        var result = OnnxBertImport.convert(miniLm());
+        var config = result.config();
+        assertThat(config.numHiddenLayers()).isEqualTo(6);
+        assertThat(config.hiddenSize()).isEqualTo(384);
+        assertThat(config.numAttentionHeads()).isEqualTo(12);
+        assertThat(config.intermediateSize()).isEqualTo(1536);
+        assertThat(config.vocabSize()).isEqualTo(30522);
+        assertThat(config.hiddenAct()).isEqualTo("gelu");
+        assertThat(config.layerNormEps()).isEqualTo(1e-12f);
+        assertThat(result.weights().get("encoder.layer.5.output.dense.weight").shape()).containsExactly(384, 1536);
+        assertThat(result.weights().get("encoder.layer.0.attention.self.query.weight").shape()).containsExactly(384, 384);
+        assertThat(result.weights()).hasSize(5 + 6 * 16 + (result.weights().containsKey("pooler.dense.weight") ? 2 : 0));
+    }
+
+    @Test
     void truncatedFileIsAOneLineError() throws IOException {
         byte[] bytes;
         try (InputStream in = OnnxModelTest.class.getResourceAsStream("/all-minilm-l6-v2.onnx")) {

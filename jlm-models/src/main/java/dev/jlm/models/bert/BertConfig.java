@@ -1,0 +1,99 @@
+package dev.jlm.models.bert;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * BERT hyper-parameters, read from and written as Hugging Face's {@code BertConfig} ({@code config.json}).
+ *
+ * @param vocabSize             word-piece vocabulary size
+ * @param hiddenSize            model width
+ * @param numHiddenLayers       encoder layers
+ * @param numAttentionHeads     heads per layer
+ * @param intermediateSize      MLP width
+ * @param hiddenAct             {@code gelu} (erf) or {@code gelu_new} (tanh)
+ * @param hiddenDropout         dropout after embeddings, attention output and MLP output
+ * @param attentionDropout      dropout on attention probabilities
+ * @param maxPositionEmbeddings maximum sequence length
+ * @param typeVocabSize         token-type (segment) vocabulary size
+ * @param layerNormEps          LayerNorm epsilon
+ */
+public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads, int intermediateSize,
+                         String hiddenAct, float hiddenDropout, float attentionDropout, int maxPositionEmbeddings,
+                         int typeVocabSize, float layerNormEps) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public BertConfig {
+        if (numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
+            throw new IllegalArgumentException("hidden_size " + hiddenSize + " must be a multiple of num_attention_heads "
+                    + numAttentionHeads);
+        }
+        if (!hiddenAct.equals("gelu") && !hiddenAct.equals("gelu_new") && !hiddenAct.equals("relu")) {
+            throw new IllegalArgumentException("hidden_act '" + hiddenAct + "' is not supported (gelu, gelu_new, relu)");
+        }
+    }
+
+    public int headSize() {
+        return hiddenSize / numAttentionHeads;
+    }
+
+    /** Reads an HF {@code config.json}; errors name the file and key. */
+    public static BertConfig read(Path file) throws IOException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        String type = node.path("model_type").asText("bert");
+        if (!type.equals("bert")) {
+            throw new IOException(file + ": model_type is '" + type + "', expected 'bert'");
+        }
+        return new BertConfig(required(node, "vocab_size", file), required(node, "hidden_size", file),
+                required(node, "num_hidden_layers", file), required(node, "num_attention_heads", file),
+                required(node, "intermediate_size", file), node.path("hidden_act").asText("gelu"),
+                (float) node.path("hidden_dropout_prob").asDouble(0.1),
+                (float) node.path("attention_probs_dropout_prob").asDouble(0.1),
+                node.path("max_position_embeddings").asInt(512), node.path("type_vocab_size").asInt(2),
+                (float) node.path("layer_norm_eps").asDouble(1e-12));
+    }
+
+    private static int required(JsonNode node, String key, Path file) throws IOException {
+        JsonNode value = node.get(key);
+        if (value == null || !value.canConvertToInt()) {
+            throw new IOException(file + ": missing or non-integer '" + key + "'");
+        }
+        return value.asInt();
+    }
+
+    /** Writes HF's BertConfig keys (atomically); {@code architecture} is e.g. {@code BertForMaskedLM}. */
+    public void write(Path file, String architecture) throws IOException {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("model_type", "bert");
+        node.putArray("architectures").add(architecture);
+        node.put("vocab_size", vocabSize);
+        node.put("hidden_size", hiddenSize);
+        node.put("num_hidden_layers", numHiddenLayers);
+        node.put("num_attention_heads", numAttentionHeads);
+        node.put("intermediate_size", intermediateSize);
+        node.put("hidden_act", hiddenAct);
+        node.put("hidden_dropout_prob", hiddenDropout);
+        node.put("attention_probs_dropout_prob", attentionDropout);
+        node.put("max_position_embeddings", maxPositionEmbeddings);
+        node.put("type_vocab_size", typeVocabSize);
+        node.put("layer_norm_eps", layerNormEps);
+        node.put("initializer_range", 0.02);
+        node.put("pad_token_id", 0);
+        node.put("position_embedding_type", "absolute");
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), node);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

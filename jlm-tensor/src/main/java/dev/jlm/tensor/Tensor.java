@@ -407,6 +407,15 @@ public final class Tensor {
         gradBuffer().addInPlaceFrom(g);
     }
 
+    /** this = other, element by element in logical order (same shape, any layouts); no autograd. */
+    void copyFrom(Tensor other) {
+        if (isContiguous() && other.isContiguous()) {
+            System.arraycopy(other.data, other.offset, data, offset, numel());
+            return;
+        }
+        Shapes.forEachIndexPair(shape, strides, offset, other.strides, other.offset, (dst, src) -> data[dst] = other.data[src]);
+    }
+
     /** this += other, element by element in logical order (same shape, any layouts); no autograd. */
     void addInPlaceFrom(Tensor other) {
         if (isContiguous() && other.isContiguous()) {

@@ -1,0 +1,179 @@
+package dev.jlm.tensor.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Fused per-row kernels: softmax, log-softmax, layer norm and cross-entropy over one contiguous row. */
+public final class Rows {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private Rows() {
+    }
+
+    public static float max(float[] x, int off, int n) {
+        int i = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        if (n >= L) {
+            FloatVector acc = FloatVector.fromArray(S, x, off);
+            for (i = L; i < S.loopBound(n); i += L) {
+                acc = acc.max(FloatVector.fromArray(S, x, off + i));
+            }
+            max = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        return max;
+    }
+
+    /** out = exp(x − shift); returns Σ out. */
+    public static float expShifted(float[] x, int xOff, float shift, float[] out, int outOff, int n) {
+        int i = 0;
+        FloatVector sum = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, xOff + i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(out, outOff + i);
+            sum = sum.add(e);
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[xOff + i] - shift);
+            out[outOff + i] = e;
+            total += e;
+        }
+        return total;
+    }
+
+    /** Σ exp(x − shift), without storing the terms. */
+    public static float sumExpShifted(float[] x, int off, float shift, int n) {
+        int i = 0;
+        FloatVector sum = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            sum = sum.add(FloatVector.fromArray(S, x, off + i).sub(shift).lanewise(VectorOperators.EXP));
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            total += (float) Math.exp(x[off + i] - shift);
+        }
+        return total;
+    }
+
+    /** log Σ exp(x), stable. */
+    public static float logSumExp(float[] x, int off, int n) {
+        float max = max(x, off, n);
+        if (max == Float.NEGATIVE_INFINITY) {
+            return max;
+        }
+        return max + (float) Math.log(sumExpShifted(x, off, max, n));
+    }
+
+    /** y = softmax(x) over one row. */
+    public static void softmax(float[] x, int xOff, float[] y, int yOff, int n) {
+        float max = max(x, xOff, n);
+        float sum = expShifted(x, xOff, max, y, yOff, n);
+        Elementwise.scale(y, yOff, 1f / sum, n);
+    }
+
+    /** dx += y ∘ (dy − Σ dy∘y), the softmax backward. */
+    public static void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+        float dot = Elementwise.dot(dy, dyOff, y, yOff, n);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector vy = FloatVector.fromArray(S, y, yOff + i);
+            FloatVector.fromArray(S, dy, dyOff + i).sub(dot).fma(vy, FloatVector.fromArray(S, dx, dxOff + i)).intoArray(dx, dxOff + i);
+        }
+        for (; i < n; i++) {
+            dx[dxOff + i] += y[yOff + i] * (dy[dyOff + i] - dot);
+        }
+    }
+
+    /** y = x − logΣexp(x) over one row. */
+    public static void logSoftmax(float[] x, int xOff, float[] y, int yOff, int n) {
+        Elementwise.affine(x, xOff, 1f, -logSumExp(x, xOff, n), y, yOff, n);
+    }
+
+    /** dx += dy − exp(y)·Σdy, the log-softmax backward. */
+    public static void logSoftmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+        float sum = Elementwise.sum(dy, dyOff, n);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector p = FloatVector.fromArray(S, y, yOff + i).lanewise(VectorOperators.EXP);
+            FloatVector.fromArray(S, dy, dyOff + i).sub(p.mul(sum)).add(FloatVector.fromArray(S, dx, dxOff + i)).intoArray(dx, dxOff + i);
+        }
+        for (; i < n; i++) {
+            dx[dxOff + i] += dy[dyOff + i] - (float) Math.exp(y[yOff + i]) * sum;
+        }
+    }
+
+    /**
+     * Layer norm of one row: y = (x − mean)·rstd·w + b (w, b may be null). Returns {mean, rstd} packed for backward
+     * through {@code stats[statsOff]} and {@code stats[statsOff + 1]}.
+     */
+    public static void layerNorm(float[] x, int xOff, float[] w, float[] b, float eps, float[] y, int yOff, int n,
+                                 float[] stats, int statsOff) {
+        float mean = Elementwise.sum(x, xOff, n) / n;
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector d = FloatVector.fromArray(S, x, xOff + i).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        float var = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = x[xOff + i] - mean;
+            var += d * d;
+        }
+        float rstd = (float) (1.0 / Math.sqrt(var / n + eps));
+        stats[statsOff] = mean;
+        stats[statsOff + 1] = rstd;
+        i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(rstd);
+            if (w != null) {
+                v = v.mul(FloatVector.fromArray(S, w, i));
+            }
+            if (b != null) {
+                v = v.add(FloatVector.fromArray(S, b, i));
+            }
+            v.intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            float v = (x[xOff + i] - mean) * rstd;
+            y[yOff + i] = (w != null ? v * w[i] : v) + (b != null ? b[i] : 0f);
+        }
+    }
+
+    /**
+     * Layer norm backward for one row: dx += rstd·(g − mean(g) − x̂·mean(g∘x̂)) with g = dy∘w; dw += dy∘x̂ and
+     * db += dy when those are non-null.
+     */
+    public static void layerNormBackward(float[] x, int xOff, float[] w, float mean, float rstd, float[] dy, int dyOff,
+                                         float[] dx, int dxOff, float[] dw, float[] db, int n) {
+        double sumG = 0;
+        double sumGx = 0;
+        for (int i = 0; i < n; i++) {
+            float xhat = (x[xOff + i] - mean) * rstd;
+            float g = dy[dyOff + i] * (w != null ? w[i] : 1f);
+            sumG += g;
+            sumGx += g * xhat;
+            if (dw != null) {
+                dw[i] += dy[dyOff + i] * xhat;
+            }
+            if (db != null) {
+                db[i] += dy[dyOff + i];
+            }
+        }
+        float meanG = (float) (sumG / n);
+        float meanGx = (float) (sumGx / n);
+        if (dx == null) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            float xhat = (x[xOff + i] - mean) * rstd;
+            float g = dy[dyOff + i] * (w != null ? w[i] : 1f);
+            dx[dxOff + i] += rstd * (g - meanG - xhat * meanGx);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.jlm.tensor.nn;
+
+import dev.jlm.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A layer or model: named parameters and named child modules, as PyTorch's {@code nn.Module}. Parameter names are
+ * dotted paths ({@code h.0.attn.c_attn.weight}), in registration order, which is also the order of the state dict.
+ */
+public abstract class Module {
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** Registers a trainable tensor under {@code name}; returns it. */
+    protected Tensor parameter(String name, Tensor value) {
+        value.requiresGrad(true);
+        parameters.put(name, value);
+        return value;
+    }
+
+    /** Registers a child module under {@code name}; returns it. */
+    protected <M extends Module> M child(String name, M module) {
+        children.put(name, module);
+        return module;
+    }
+
+    /** Registers a list of children as {@code name.0}, {@code name.1}, … (PyTorch's ModuleList); returns it. */
+    protected <M extends Module> List<M> children(String name, List<M> modules) {
+        for (int i = 0; i < modules.size(); i++) {
+            children.put(name + "." + i, modules.get(i));
+        }
+        return List.copyOf(modules);
+    }
+
+    /** Every parameter by dotted name; a tensor shared by two modules (tied weights) appears once, first name wins. */
+    public Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        collect("", out, seen);
+        return out;
+    }
+
+    private void collect(String prefix, Map<String, Tensor> out, Set<Tensor> seen) {
+        parameters.forEach((name, tensor) -> {
+            if (seen.add(tensor)) {
+                out.put(prefix + name, tensor);
+            }
+        });
+        children.forEach((name, child) -> child.collect(prefix + name + ".", out, seen));
+    }
+
+    public List<Tensor> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Total number of parameter values (tied tensors counted once). */
+    public long parameterCount() {
+        return namedParameters().values().stream().mapToLong(Tensor::numel).sum();
+    }
+
+    /** Training mode (dropout active) for this module and all children. */
+    public Module train(boolean on) {
+        training = on;
+        children.values().forEach(child -> child.train(on));
+        return this;
+    }
+
+    public Module eval() {
+        return train(false);
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** Stops (or resumes) gradient updates of every parameter of this module: freezing for fine-tuning. */
+    public Module requiresGrad(boolean on) {
+        namedParameters().values().forEach(p -> p.requiresGrad(on));
+        return this;
+    }
+
+    /** Sets every parameter's gradient to none. */
+    public void zeroGrad() {
+        namedParameters().values().forEach(Tensor::zeroGrad);
+    }
+
+    /** The parameters by name (the tensors themselves, not copies). */
+    public Map<String, Tensor> stateDict() {
+        return namedParameters();
+    }
+
+    /**
+     * Copies values into this module's parameters. Every parameter must be present with its exact shape; with
+     * {@code strict}, names the module does not have are an error too. Errors name the tensor.
+     */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        Map<String, Tensor> own = namedParameters();
+        List<String> missing = new ArrayList<>();
+        for (var entry : own.entrySet()) {
+            Tensor source = state.get(entry.getKey());
+            if (source == null) {
+                missing.add(entry.getKey());
+                continue;
+            }
+            Tensor target = entry.getValue();
+            if (!Arrays.equals(source.shape(), target.shape())) {
+                throw new IllegalArgumentException("tensor '" + entry.getKey() + "' has shape " + Arrays.toString(source.shape())
+                        + ", the model expects " + Arrays.toString(target.shape()));
+            }
+            System.arraycopy(source.toArray(), 0, target.data(), target.offset(), target.numel());
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("missing tensor" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing));
+        }
+        if (strict) {
+            Set<String> unexpected = new TreeSet<>(state.keySet());
+            unexpected.removeAll(own.keySet());
+            if (!unexpected.isEmpty()) {
+                throw new IllegalArgumentException("unexpected tensor" + (unexpected.size() > 1 ? "s " : " ")
+                        + String.join(", ", unexpected));
+            }
+        }
+    }
+}

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks: jlm against its peer, measured in the same run.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                MatmulBench.class,
         })
 public final class BenchMain implements Runnable {
 

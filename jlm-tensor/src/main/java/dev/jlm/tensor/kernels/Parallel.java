@@ -39,6 +39,11 @@ public final class Parallel {
         forChunks(n, chunks, body);
     }
 
+    /** Whether the calling thread is already running a share of a parallel loop (so nested work should run inline). */
+    public static boolean insideLoop() {
+        return nested();
+    }
+
     private static boolean nested() {
         return ForkJoinTask.inForkJoinPool() || INSIDE.get();
     }

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 MatmulBench.class,
+                TrainStepBench.class,
         })
 public final class BenchMain implements Runnable {
 

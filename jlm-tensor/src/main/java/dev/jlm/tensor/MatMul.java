@@ -13,7 +13,21 @@ final class MatMul {
      * One operand as the GEMM sees it: {@code batch} matrices of {@code rows×cols} (logical), stored with leading
      * dimension {@code ld}, transposed in memory when {@code trans}, {@code batchStride} apart (0 = shared).
      */
-    private record Operand(Tensor t, int batch, int rows, int cols, boolean trans, int ld, long batchStride) {
+    private record Operand(Tensor t, int batch, int rows, int cols, boolean trans, int ld, long batchStride,
+                           boolean gradTransposed) {
+        Operand(Tensor t, int batch, int rows, int cols, boolean trans, int ld, long batchStride) {
+            this(t, batch, rows, cols, trans, ld, batchStride, false);
+        }
+
+        /** The same memory seen as the transposed matrix; its gradient buffer then holds the transposed gradient. */
+        Operand transposed() {
+            return new Operand(t, batch, cols, rows, !trans, ld, batchStride, !gradTransposed);
+        }
+
+        Operand withBatch(int newBatch, long stride) {
+            return new Operand(t, newBatch, rows, cols, trans, ld, stride, gradTransposed);
+        }
+
         float[] data() {
             return t.data;
         }
@@ -47,13 +61,12 @@ final class MatMul {
             a = folded != null ? folded : operand(a0.contiguous(), Shapes.numel(batchA));
             b = operand(b0, 1);
             if (folded == null) {
-                b = new Operand(b.t, a.batch, b.rows, b.cols, b.trans, b.ld, 0);
+                b = b.withBatch(a.batch, 0);
             }
         } else if (batchA.length == 0) {
             outShape = append(batchB, m, n);
             b = operand(b0, Shapes.numel(batchB));
-            Operand single = operand(a0, 1);
-            a = new Operand(single.t, b.batch, single.rows, single.cols, single.trans, single.ld, 0);
+            a = operand(a0, 1).withBatch(b.batch, 0);
         } else if (Arrays.equals(batchA, batchB)) {
             outShape = append(batchA, m, n);
             a = operand(a0, Shapes.numel(batchA));
@@ -75,31 +88,39 @@ final class MatMul {
     private static void backward(Tensor g, Operand a, Operand b, int batch, int m, int n, int k) {
         long gStride = (long) m * n;
         if (a.t.requiresGrad()) {
-            // dA = dC · op(B)ᵀ, into A's contiguous gradient.
-            Tensor ga = a.t.gradBuffer();
-            long gaStride = a.batchStride == 0 ? 0 : (long) m * k;
-            if (gaStride == 0 && batch > 1) {
-                for (int i = 0; i < batch; i++) {
-                    Sgemm.gemm(false, !b.trans, m, k, n, g.data, (int) (i * gStride), n,
-                            b.data(), (int) (b.offset() + i * b.batchStride), b.ld, 1f, ga.data, 0, k);
+            // dA = dC·op(B)ᵀ, or for a transposed view its source's gradient (dA)ᵀ = op(B)·dCᵀ.
+            float[] ga = a.t.gradBuffer().data;
+            long gaStride = (long) m * k;
+            for (int i = 0, runs = a.batchStride == 0 ? batch : 1; i < runs; i++) {
+                int gOff = (int) (i * gStride);
+                int bOff = (int) (b.offset() + i * b.batchStride);
+                int count = a.batchStride == 0 ? 1 : batch;
+                long step = a.batchStride == 0 ? 0 : gaStride;
+                if (a.gradTransposed) {
+                    Sgemm.batched(count, b.trans, true, k, m, n, b.data(), bOff, b.batchStride, b.ld,
+                            g.data, gOff, gStride, n, 1f, ga, 0, step, m);
+                } else {
+                    Sgemm.batched(count, false, !b.trans, m, k, n, g.data, gOff, gStride, n,
+                            b.data(), bOff, b.batchStride, b.ld, 1f, ga, 0, step, k);
                 }
-            } else {
-                Sgemm.batched(batch, false, !b.trans, m, k, n, g.data, 0, gStride, n,
-                        b.data(), b.offset(), b.batchStride, b.ld, 1f, ga.data, 0, gaStride, k);
             }
         }
         if (b.t.requiresGrad()) {
-            // dB = op(A)ᵀ · dC, into B's contiguous gradient; a shared B sums over the batch.
-            Tensor gb = b.t.gradBuffer();
-            long gbStride = b.batchStride == 0 ? 0 : (long) k * n;
-            if (gbStride == 0 && batch > 1) {
-                for (int i = 0; i < batch; i++) {
-                    Sgemm.gemm(!a.trans, false, k, n, m, a.data(), (int) (a.offset() + i * a.batchStride), a.ld,
-                            g.data, (int) (i * gStride), n, 1f, gb.data, 0, n);
+            // dB = op(A)ᵀ·dC, or for a transposed view (a Linear weight) its source's gradient (dB)ᵀ = dCᵀ·op(A).
+            float[] gb = b.t.gradBuffer().data;
+            long gbStride = (long) k * n;
+            for (int i = 0, runs = b.batchStride == 0 ? batch : 1; i < runs; i++) {
+                int gOff = (int) (i * gStride);
+                int aOff = (int) (a.offset() + i * a.batchStride);
+                int count = b.batchStride == 0 ? 1 : batch;
+                long step = b.batchStride == 0 ? 0 : gbStride;
+                if (b.gradTransposed) {
+                    Sgemm.batched(count, true, a.trans, n, k, m, g.data, gOff, gStride, n,
+                            a.data(), aOff, a.batchStride, a.ld, 1f, gb, 0, step, k);
+                } else {
+                    Sgemm.batched(count, !a.trans, false, k, n, m, a.data(), aOff, a.batchStride, a.ld,
+                            g.data, gOff, gStride, n, 1f, gb, 0, step, n);
                 }
-            } else {
-                Sgemm.batched(batch, !a.trans, false, k, n, m, a.data(), a.offset(), a.batchStride, a.ld,
-                        g.data, 0, gStride, n, 1f, gb.data, 0, gbStride, n);
             }
         }
     }
@@ -130,6 +151,11 @@ final class MatMul {
      * column-major and the batch dimensions collapse to one stride, otherwise from a contiguous copy.
      */
     private static Operand operand(Tensor t, int batch) {
+        Tensor source = t.transposeSource();
+        if (source != null) {
+            // Reading the source in place and tracking it directly spares the view its own gradient buffer.
+            return operand(source, batch).transposed();
+        }
         int rank = t.dim();
         int rows = t.shape[rank - 2];
         int cols = t.shape[rank - 1];

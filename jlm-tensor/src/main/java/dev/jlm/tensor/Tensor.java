@@ -27,6 +27,8 @@ public final class Tensor {
 
     private boolean requiresGrad;
     private Tensor grad;
+    /** A leaf's dropped gradient buffer, reused by the next backward so training steps allocate nothing. */
+    private Tensor spareGrad;
     private Backward backward;
     private Tensor[] inputs;
     private String opName;
@@ -216,8 +218,11 @@ public final class Tensor {
         return grad;
     }
 
-    /** Drops the accumulated gradient (optimizers' zero_grad with set_to_none). */
+    /** Drops the accumulated gradient (optimizers' zero_grad with set_to_none); its storage is kept for reuse. */
     public void zeroGrad() {
+        if (grad != null && isLeaf()) {
+            spareGrad = grad;
+        }
         grad = null;
     }
 
@@ -241,7 +246,13 @@ public final class Tensor {
      */
     public Tensor gradBuffer() {
         if (grad == null) {
-            grad = isLeaf() ? zeros(shape) : output(true, shape.clone());
+            if (isLeaf() && spareGrad != null) {
+                grad = spareGrad;
+                spareGrad = null;
+                Arrays.fill(grad.data, 0f);
+            } else {
+                grad = isLeaf() ? zeros(shape) : output(true, shape.clone());
+            }
         }
         return grad;
     }
@@ -346,6 +357,29 @@ public final class Tensor {
         newStrides[b] = strides[a];
         Tensor out = new Tensor(data, offset, newShape, newStrides);
         return out.track("transpose", g -> accumulateStrided(g.transpose(a, b)), this);
+    }
+
+    /**
+     * The tensor this one is a recorded {@code transpose(-2, -1)} view of, or null: lets matmul read the source in
+     * place and send gradients to it directly.
+     */
+    Tensor transposeSource() {
+        if (!"transpose".equals(opName) || inputs == null || inputs.length != 1 || dim() < 2) {
+            return null;
+        }
+        Tensor source = inputs[0];
+        int r = dim();
+        if (source.data != data || source.offset != offset || source.dim() != r
+                || source.shape[r - 1] != shape[r - 2] || source.shape[r - 2] != shape[r - 1]
+                || source.strides[r - 1] != strides[r - 2] || source.strides[r - 2] != strides[r - 1]) {
+            return null;
+        }
+        for (int d = 0; d < r - 2; d++) {
+            if (source.shape[d] != shape[d] || source.strides[d] != strides[d]) {
+                return null;
+            }
+        }
+        return source;
     }
 
     /** Reorders dimensions (a view): {@code permute(0, 2, 1, 3)} as in PyTorch. */

@@ -11,13 +11,7 @@ public final class Elementwise {
 
     /** Binary arithmetic ops. */
     public enum Op {
-        ADD(VectorOperators.ADD), SUB(VectorOperators.SUB), MUL(VectorOperators.MUL), DIV(VectorOperators.DIV);
-
-        final VectorOperators.Binary vector;
-
-        Op(VectorOperators.Binary vector) {
-            this.vector = vector;
-        }
+        ADD, SUB, MUL, DIV;
 
         public float apply(float a, float b) {
             return switch (this) {
@@ -34,23 +28,59 @@ public final class Elementwise {
 
     /**
      * out[i] = a[i·aStep] op b[i·bStep] for i in [0, n), where a step of 0 broadcasts one value and 1 reads a run;
-     * other steps take the scalar path.
+     * other steps take the scalar path. Each op has its own loop: the Vector API compiles an operator to SIMD only
+     * when it is a constant at the call site.
      */
     public static void binary(Op op, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep,
                               float[] out, int outOff, int n) {
         int i = 0;
         if ((aStep | bStep) <= 1) {
-            FloatVector va = aStep == 0 ? FloatVector.broadcast(S, a[aOff]) : null;
-            FloatVector vb = bStep == 0 ? FloatVector.broadcast(S, b[bOff]) : null;
-            for (int bound = S.loopBound(n); i < bound; i += L) {
-                FloatVector x = va != null ? va : FloatVector.fromArray(S, a, aOff + i);
-                FloatVector y = vb != null ? vb : FloatVector.fromArray(S, b, bOff + i);
-                x.lanewise(op.vector, y).intoArray(out, outOff + i);
-            }
+            i = switch (op) {
+                case ADD -> add(a, aOff, aStep, b, bOff, bStep, out, outOff, n);
+                case SUB -> sub(a, aOff, aStep, b, bOff, bStep, out, outOff, n);
+                case MUL -> mul(a, aOff, aStep, b, bOff, bStep, out, outOff, n);
+                case DIV -> div(a, aOff, aStep, b, bOff, bStep, out, outOff, n);
+            };
         }
         for (; i < n; i++) {
             out[outOff + i] = op.apply(a[aOff + i * aStep], b[bOff + i * bStep]);
         }
+    }
+
+    private static FloatVector load(float[] x, int off, int step, int i) {
+        return step == 0 ? FloatVector.broadcast(S, x[off]) : FloatVector.fromArray(S, x, off + i);
+    }
+
+    private static int add(float[] a, int aOff, int aStep, float[] b, int bOff, int bStep, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            load(a, aOff, aStep, i).add(load(b, bOff, bStep, i)).intoArray(out, outOff + i);
+        }
+        return i;
+    }
+
+    private static int sub(float[] a, int aOff, int aStep, float[] b, int bOff, int bStep, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            load(a, aOff, aStep, i).sub(load(b, bOff, bStep, i)).intoArray(out, outOff + i);
+        }
+        return i;
+    }
+
+    private static int mul(float[] a, int aOff, int aStep, float[] b, int bOff, int bStep, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            load(a, aOff, aStep, i).mul(load(b, bOff, bStep, i)).intoArray(out, outOff + i);
+        }
+        return i;
+    }
+
+    private static int div(float[] a, int aOff, int aStep, float[] b, int bOff, int bStep, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            load(a, aOff, aStep, i).div(load(b, bOff, bStep, i)).intoArray(out, outOff + i);
+        }
+        return i;
     }
 
     /** dst[i] += src[i]. */

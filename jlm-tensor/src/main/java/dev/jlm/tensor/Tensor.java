@@ -416,6 +416,29 @@ public final class Tensor {
         }, this);
     }
 
+    /** The sub-tensor at {@code index} along {@code dim}, which disappears (a view). */
+    public Tensor select(int dim, int index) {
+        int d = Shapes.axis(dim, shape.length);
+        Tensor piece = slice(d, index, index + 1);
+        int[] newShape = Shapes.reduced(shape, d, false);
+        int[] newStrides = new int[newShape.length];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (i != d) {
+                newStrides[j++] = strides[i];
+            }
+        }
+        Tensor out = new Tensor(data, piece.offset, newShape, newStrides);
+        return out.track("select", g -> piece.gradBuffer().addInPlaceFrom(g.reshape(piece.shape)), piece);
+    }
+
+    /** Overwrites this tensor's values with {@code source}'s (same shape, any layouts), outside autograd. */
+    public void assign(Tensor source) {
+        if (!Arrays.equals(shape, source.shape)) {
+            throw new IllegalArgumentException("assign " + Arrays.toString(source.shape) + " into " + Arrays.toString(shape));
+        }
+        copyFrom(source);
+    }
+
     /** Inserts a dimension of size 1 at {@code dim}. */
     public Tensor unsqueeze(int dim) {
         int d = dim < 0 ? dim + shape.length + 1 : dim;

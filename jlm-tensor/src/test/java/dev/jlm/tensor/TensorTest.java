@@ -93,6 +93,7 @@ class TensorTest {
         GradCheck.check("transpose", x -> x[0].transpose(0, 1).mul(x[1]), rand(4, 3, 4), rand(5, 4, 3));
         GradCheck.check("permute+reshape", x -> x[0].permute(2, 0, 1).reshape(4, 6), rand(6, 2, 3, 4));
         GradCheck.check("slice", x -> x[0].slice(1, 1, 3), rand(7, 3, 4));
+        GradCheck.check("select", x -> x[0].select(1, 2).mul(x[0].select(0, 1).slice(0, 0, 3)), rand(9, 3, 4));
         GradCheck.check("unsqueeze", x -> x[0].unsqueeze(0).add(x[0].unsqueeze(1)), rand(8, 3));
     }
 

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 QuickstartCommand.class,
+                TrainCommand.class,
         })
 public final class Main implements Runnable {
 

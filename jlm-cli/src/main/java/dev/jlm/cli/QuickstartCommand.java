@@ -1,13 +1,51 @@
 package dev.jlm.cli;
 
+import dev.jlm.models.gpt.Generator;
+import dev.jlm.models.gpt.Gpt;
+import dev.jlm.models.gpt.GptTrainer;
+import dev.jlm.text.Tokenizer;
+import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code jlm quickstart}: trains a small model on bundled data and shows its loss falling. */
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jlm quickstart}: trains a small character-level GPT on bundled tiny Shakespeare and samples from it. */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-        description = "Train a small model on bundled data and show its loss falling.")
-public final class QuickstartCommand implements Runnable {
+        description = "Train a small character-level GPT on bundled tiny Shakespeare, show the loss falling, print samples.")
+public final class QuickstartCommand implements Callable<Integer> {
+    @Option(names = "--max-iters", description = "Training steps (default: ${DEFAULT-VALUE}).")
+    int maxIters = 600;
+
+    @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("out", "quickstart");
+
     @Override
-    public void run() {
-        throw new UnsupportedOperationException("quickstart lands with the tensor engine");
+    public Integer call() throws Exception {
+        TrainCommand.Gpt2 options = new TrainCommand.Gpt2();
+        options.maxIters = maxIters;
+        options.out = out;
+        options.evalInterval = Math.max(1, maxIters / 6);
+        System.out.println("Training a character-level GPT on tiny Shakespeare (bundled) — nanoGPT's CPU recipe.");
+        GptTrainer.Result result = TrainCommand.Gpt2.train(options);
+        Gpt model = Gpt.fromPretrained(result.bestModel());
+        Tokenizer tokenizer = Tokenizers.load(result.bestModel().toString());
+        System.out.printf("%nbest val loss %.4f (%.0f s, %,.0f tokens/s). Samples:%n", result.bestValLoss(), result.seconds(),
+                result.tokensPerSecond());
+        for (int i = 0; i < 2; i++) {
+            int[] prompt = tokenizer.encode("\n").ids();
+            Generator.Settings settings = new Generator.Settings(200, false, 0.8f, 200, 1f, 1f, 42 + i, -1, List.of());
+            int[] ids = Generator.generate(model, prompt, settings, tokenizer, null);
+            System.out.println("---");
+            System.out.println(tokenizer.decode(ids, true).strip());
+        }
+        System.out.println("---");
+        System.out.println("model:   " + result.bestModel() + "   (Hugging Face layout: config.json, model.safetensors)");
+        System.out.println("metrics: " + result.metrics());
+        System.out.println("plot:    " + result.plot());
+        System.out.println("next:    ./jlm generate --model " + result.bestModel() + " --prompt \"ROMEO:\"");
+        return 0;
     }
 }

@@ -8,11 +8,16 @@ import java.util.SplittableRandom;
 /** Inverted dropout, active only in training mode; seeded for reproducible runs. */
 public final class Dropout extends Module {
     private final float p;
-    private final SplittableRandom random;
+    private SplittableRandom random;
 
     public Dropout(float p, SplittableRandom random) {
         this.p = p;
         this.random = random;
+    }
+
+    /** Restarts the mask sequence from {@code seed}: training loops reseed per step so a resumed run repeats it. */
+    public void reseed(long seed) {
+        random = new SplittableRandom(seed);
     }
 
     public Tensor forward(Tensor x) {

@@ -89,6 +89,22 @@ public abstract class Module {
         return this;
     }
 
+    /** Reseeds every dropout layer below this module from {@code seed} (each layer differently). */
+    public void reseedDropout(long seed) {
+        long[] next = {seed};
+        visit(module -> {
+            if (module instanceof Dropout dropout) {
+                dropout.reseed(next[0]);
+                next[0] = next[0] * 6364136223846793005L + 1442695040888963407L;
+            }
+        });
+    }
+
+    private void visit(java.util.function.Consumer<Module> action) {
+        action.accept(this);
+        children.values().forEach(child -> child.visit(action));
+    }
+
     /** Sets every parameter's gradient to none. */
     public void zeroGrad() {
         namedParameters().values().forEach(Tensor::zeroGrad);

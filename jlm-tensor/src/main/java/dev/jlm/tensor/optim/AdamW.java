@@ -56,7 +56,7 @@ public final class AdamW extends Optimizer {
     @Override
     public Map<String, float[]> state() {
         Map<String, float[]> state = newState();
-        state.put("step", new float[] {Float.intBitsToFloat((int) (step >>> 32)), Float.intBitsToFloat((int) step)});
+        state.put("step", new float[] {step});
         for (ParamGroup group : groups) {
             for (int i = 0; i < group.params().size(); i++) {
                 Tensor p = group.params().get(i);
@@ -72,10 +72,10 @@ public final class AdamW extends Optimizer {
     @Override
     public void loadState(Map<String, float[]> state) {
         float[] count = state.get("step");
-        if (count == null || count.length != 2) {
+        if (count == null || count.length != 1) {
             throw new IllegalArgumentException("optimizer state has no step count");
         }
-        step = ((long) Float.floatToRawIntBits(count[0]) << 32) | (Float.floatToRawIntBits(count[1]) & 0xffffffffL);
+        step = (long) count[0];
         for (ParamGroup group : groups) {
             for (int i = 0; i < group.params().size(); i++) {
                 Tensor p = group.params().get(i);

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 MatmulBench.class,
                 TrainStepBench.class,
+                GptTrainStepBench.class,
         })
 public final class BenchMain implements Runnable {
 

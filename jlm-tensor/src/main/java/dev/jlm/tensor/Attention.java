@@ -2,6 +2,7 @@ package dev.jlm.tensor;
 
 import dev.jlm.tensor.kernels.Elementwise;
 import dev.jlm.tensor.kernels.Parallel;
+import dev.jlm.tensor.kernels.Rows;
 import dev.jlm.tensor.kernels.Sgemm;
 
 import java.util.Arrays;
@@ -79,17 +80,9 @@ public final class Attention {
             if (mask != null) {
                 mask.addRow(b, h, i, s, row, visible);
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < visible; j++) {
-                max = Math.max(max, s[row + j]);
-            }
-            float sum = 0;
+            float max = visible == 0 ? Float.NEGATIVE_INFINITY : Rows.max(s, row, visible);
             if (max != Float.NEGATIVE_INFINITY) {
-                for (int j = 0; j < visible; j++) {
-                    float e = (float) Math.exp(s[row + j] - max);
-                    s[row + j] = e;
-                    sum += e;
-                }
+                float sum = Rows.expShifted(s, row, max, s, row, visible);
                 Elementwise.scale(s, row, 1f / sum, visible);
             } else {
                 Arrays.fill(s, row, row + visible, 0f);
@@ -124,11 +117,7 @@ public final class Attention {
                 Sgemm.gemm(false, true, tq, tk, d, go.data(), go.at(b, h), go.rowStride, v.data(), v.at(b, h),
                         v.rowStride, 0f, dp, 0, tk);
                 for (int i = 0; i < tq; i++) {
-                    int row = i * tk;
-                    float dot = Elementwise.dot(p, row, dp, row, tk);
-                    for (int j = 0; j < tk; j++) {
-                        dp[row + j] = p[row + j] * (dp[row + j] - dot) * scale;
-                    }
+                    Rows.softmaxGradient(p, i * tk, dp, i * tk, scale, tk);
                 }
                 if (gq != null) {
                     Sgemm.gemm(false, false, tq, d, tk, dp, 0, tk, k.data(), k.at(b, h), k.rowStride,

@@ -470,7 +470,34 @@ public final class Tensor {
             System.arraycopy(other.data, other.offset, data, offset, numel());
             return;
         }
-        Shapes.forEachIndexPair(shape, strides, offset, other.strides, other.offset, (dst, src) -> data[dst] = other.data[src]);
+        forEachRowPair(other, (dst, src, n, dstStep, srcStep) -> {
+            if (dstStep == 1 && srcStep == 1) {
+                System.arraycopy(other.data, src, data, dst, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    data[dst + j * dstStep] = other.data[src + j * srcStep];
+                }
+            }
+        });
+    }
+
+    /** A run of {@code n} elements of this tensor and of another, each with its own start and step. */
+    private interface RowPair {
+        void run(int dst, int src, int n, int dstStep, int srcStep);
+    }
+
+    /** Visits this tensor and a same-shaped tensor row by row (the last dimension), in logical order. */
+    private void forEachRowPair(Tensor other, RowPair body) {
+        if (shape.length == 0) {
+            body.run(offset, other.offset, 1, 1, 1);
+            return;
+        }
+        int last = shape.length - 1;
+        int n = shape[last];
+        int dstStep = strides[last];
+        int srcStep = other.strides[last];
+        Shapes.forEachRow(shape, new int[][] {strides, other.strides}, new int[] {offset, other.offset},
+                offsets -> body.run(offsets[0], offsets[1], n, dstStep, srcStep));
     }
 
     /** this += other, element by element in logical order (same shape, any layouts); no autograd. */
@@ -479,8 +506,15 @@ public final class Tensor {
             Elementwise.accumulate(other.data, other.offset, data, offset, numel());
             return;
         }
-        Shapes.forEachIndexPair(shape, strides, offset, other.strides, other.offset,
-                (dst, src) -> data[dst] += other.data[src]);
+        forEachRowPair(other, (dst, src, n, dstStep, srcStep) -> {
+            if (dstStep == 1 && srcStep == 1) {
+                Elementwise.accumulate(other.data, src, data, dst, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    data[dst + j * dstStep] += other.data[src + j * srcStep];
+                }
+            }
+        });
     }
 
     // ---------------------------------------------------------------- element-wise arithmetic with broadcasting

@@ -149,6 +149,8 @@ public final class TrainingMonitor implements AutoCloseable {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("step").yAxisTitle("loss").build();
         chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setXAxisDecimalPattern("#,###");
+        chart.getStyler().setXAxisTickMarkSpacingHint(120);
         addSeries(chart, "train loss", trainLoss, false);
         addSeries(chart, "val loss", valLoss, true);
         Path target = plotFile();

@@ -1,18 +1,30 @@
 package dev.jlm.tensor.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
-/** One shared pool sized to the cores; every multithreaded kernel splits its work here. */
+/**
+ * One shared set of worker threads sized to the cores; every multithreaded kernel splits its work here. Training
+ * runs thousands of short parallel regions per second, so the hand-off must cost microseconds: workers spin briefly
+ * after each region before parking (like OpenMP's active wait), and the calling thread runs a share itself.
+ */
 public final class Parallel {
-    /** Number of worker threads (and the caller participates as one of them). */
+    /** Number of threads a region uses, the caller included. */
     public static final int THREADS = Integer.getInteger("jlm.threads", Runtime.getRuntime().availableProcessors());
 
-    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS));
+    private static final long SPIN_NANOS = 200_000;
+    private static final Worker[] WORKERS = new Worker[Math.max(0, THREADS - 1)];
+    private static final ReentrantLock REGION = new ReentrantLock();
 
-    /** Set while the calling thread runs its own share of a parallel loop: nested loops then run inline. */
+    /** Set while a thread runs a share of a parallel loop: nested loops then run inline. */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+    static {
+        for (int i = 0; i < WORKERS.length; i++) {
+            WORKERS[i] = new Worker("jlm-worker-" + (i + 1));
+            WORKERS[i].start();
+        }
+    }
 
     /** Body of a parallel loop over the half-open range [start, end). */
     @FunctionalInterface
@@ -21,6 +33,11 @@ public final class Parallel {
     }
 
     private Parallel() {
+    }
+
+    /** Whether the calling thread is already running a share of a parallel loop (so nested work should run inline). */
+    public static boolean insideLoop() {
+        return INSIDE.get();
     }
 
     /**
@@ -32,48 +49,109 @@ public final class Parallel {
             return;
         }
         int chunks = (int) Math.min(THREADS, Math.min(n, Math.max(1, (long) n * costPerItem / 32_768)));
-        if (chunks <= 1 || nested()) {
-            body.run(0, n);
-            return;
-        }
         forChunks(n, chunks, body);
     }
 
-    /** Whether the calling thread is already running a share of a parallel loop (so nested work should run inline). */
-    public static boolean insideLoop() {
-        return nested();
-    }
-
-    private static boolean nested() {
-        return ForkJoinTask.inForkJoinPool() || INSIDE.get();
-    }
-
-    /** Splits [0, n) into exactly {@code chunks} near-equal parts (n ≥ chunks), run on the shared pool. */
+    /** Splits [0, n) into {@code chunks} near-equal parts, run by the caller and the workers. */
     public static void forChunks(int n, int chunks, RangeBody body) {
-        if (chunks <= 1 || nested()) {
+        if (n <= 0) {
+            return;
+        }
+        chunks = Math.min(chunks, n);
+        if (chunks <= 1 || INSIDE.get() || !REGION.tryLock()) {
+            // Nested, or another thread holds the workers: run here (correct, just not parallel).
             body.run(0, n);
             return;
         }
-        RecursiveAction[] tasks = new RecursiveAction[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            int start = (int) ((long) n * c / chunks);
-            int end = (int) ((long) n * (c + 1) / chunks);
-            tasks[c - 1] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.run(start, end);
-                }
-            };
-            POOL.execute(tasks[c - 1]);
-        }
-        INSIDE.set(Boolean.TRUE);
         try {
-            body.run(0, (int) ((long) n / chunks));
+            int helpers = Math.min(WORKERS.length, chunks - 1);
+            int total = chunks;
+            for (int w = 0; w < helpers; w++) {
+                int first = w + 1;
+                WORKERS[w].submit(() -> {
+                    for (int c = first; c < total; c += helpers + 1) {
+                        body.run(bound(n, total, c), bound(n, total, c + 1));
+                    }
+                });
+            }
+            INSIDE.set(Boolean.TRUE);
+            Throwable failure = null;
+            try {
+                for (int c = 0; c < total; c += helpers + 1) {
+                    body.run(bound(n, total, c), bound(n, total, c + 1));
+                }
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                INSIDE.set(Boolean.FALSE);
+            }
+            for (int w = 0; w < helpers; w++) {
+                Throwable t = WORKERS[w].await();
+                failure = failure == null ? t : failure;
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
         } finally {
-            INSIDE.set(Boolean.FALSE);
+            REGION.unlock();
         }
-        for (RecursiveAction task : tasks) {
-            task.join();
+    }
+
+    private static int bound(int n, int chunks, int c) {
+        return (int) ((long) n * c / chunks);
+    }
+
+    /** A worker thread with a one-task mailbox. */
+    private static final class Worker extends Thread {
+        private volatile Runnable task;
+        private volatile boolean done = true;
+        private volatile Throwable failure;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void submit(Runnable work) {
+            failure = null;
+            done = false;
+            task = work;
+            LockSupport.unpark(this);
+        }
+
+        Throwable await() {
+            while (!done) {
+                Thread.onSpinWait();
+            }
+            return failure;
+        }
+
+        @Override
+        public void run() {
+            INSIDE.set(Boolean.TRUE);
+            long idleSince = System.nanoTime();
+            while (true) {
+                Runnable work = task;
+                if (work == null) {
+                    if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
+                    continue;
+                }
+                task = null;
+                try {
+                    work.run();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                done = true;
+                idleSince = System.nanoTime();
+            }
         }
     }
 }

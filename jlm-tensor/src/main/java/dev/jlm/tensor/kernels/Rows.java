@@ -89,6 +89,18 @@ public final class Rows {
         }
     }
 
+    /** d ← scale · y ∘ (d − Σ d∘y), in place: the softmax backward where the incoming gradient may be overwritten. */
+    public static void softmaxGradient(float[] y, int yOff, float[] d, int dOff, float scale, int n) {
+        float dot = Elementwise.dot(d, dOff, y, yOff, n);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, d, dOff + i).sub(dot).mul(FloatVector.fromArray(S, y, yOff + i)).mul(scale).intoArray(d, dOff + i);
+        }
+        for (; i < n; i++) {
+            d[dOff + i] = scale * y[yOff + i] * (d[dOff + i] - dot);
+        }
+    }
+
     /** y = x − logΣexp(x) over one row. */
     public static void logSoftmax(float[] x, int xOff, float[] y, int yOff, int n) {
         Elementwise.affine(x, xOff, 1f, -logSumExp(x, xOff, n), y, yOff, n);
@@ -151,9 +163,26 @@ public final class Rows {
      */
     public static void layerNormBackward(float[] x, int xOff, float[] w, float mean, float rstd, float[] dy, int dyOff,
                                          float[] dx, int dxOff, float[] dw, float[] db, int n) {
-        double sumG = 0;
-        double sumGx = 0;
-        for (int i = 0; i < n; i++) {
+        FloatVector accG = FloatVector.zero(S);
+        FloatVector accGx = FloatVector.zero(S);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector xhat = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(rstd);
+            FloatVector vdy = FloatVector.fromArray(S, dy, dyOff + i);
+            FloatVector g = w != null ? vdy.mul(FloatVector.fromArray(S, w, i)) : vdy;
+            accG = accG.add(g);
+            accGx = g.fma(xhat, accGx);
+            if (dw != null) {
+                vdy.fma(xhat, FloatVector.fromArray(S, dw, i)).intoArray(dw, i);
+            }
+            if (db != null) {
+                vdy.add(FloatVector.fromArray(S, db, i)).intoArray(db, i);
+            }
+        }
+        float sumG = accG.reduceLanes(VectorOperators.ADD);
+        float sumGx = accGx.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
             float xhat = (x[xOff + i] - mean) * rstd;
             float g = dy[dyOff + i] * (w != null ? w[i] : 1f);
             sumG += g;
@@ -165,12 +194,19 @@ public final class Rows {
                 db[i] += dy[dyOff + i];
             }
         }
-        float meanG = (float) (sumG / n);
-        float meanGx = (float) (sumGx / n);
         if (dx == null) {
             return;
         }
-        for (int i = 0; i < n; i++) {
+        float meanG = sumG / n;
+        float meanGx = sumGx / n;
+        i = 0;
+        for (; i < bound; i += L) {
+            FloatVector xhat = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(rstd);
+            FloatVector vdy = FloatVector.fromArray(S, dy, dyOff + i);
+            FloatVector g = w != null ? vdy.mul(FloatVector.fromArray(S, w, i)) : vdy;
+            g.sub(meanG).sub(xhat.mul(meanGx)).mul(rstd).add(FloatVector.fromArray(S, dx, dxOff + i)).intoArray(dx, dxOff + i);
+        }
+        for (; i < n; i++) {
             float xhat = (x[xOff + i] - mean) * rstd;
             float g = dy[dyOff + i] * (w != null ? w[i] : 1f);
             dx[dxOff + i] += rstd * (g - meanG - xhat * meanGx);

@@ -47,7 +47,34 @@ public final class Sgemm {
             gemv(transA, transB, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
             return;
         }
-        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, !Parallel.insideLoop());
+        int threads = Parallel.insideLoop() ? 1 : (int) Math.min(Parallel.THREADS, Math.max(1, (long) m * n * k / 300_000L));
+        if (threads == 1) {
+            blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        // One hand-off per product: each thread computes a band of C with its own packing. Split the dimension whose
+        // band needs the larger operand, so the operand every thread packs again is the smaller one.
+        boolean splitRows = n <= m;
+        int extent = splitRows ? m : n;
+        int unit = splitRows ? MR : NR;
+        int units = (extent + unit - 1) / unit;
+        int parts = Math.min(threads, units);
+        Parallel.forChunks(parts, parts, (first, last) -> {
+            for (int part = first; part < last; part++) {
+                int from = (int) ((long) units * part / parts) * unit;
+                int to = Math.min(extent, (int) ((long) units * (part + 1) / parts) * unit);
+                if (from >= to) {
+                    continue;
+                }
+                if (splitRows) {
+                    int aStart = aOff + (transA ? from : from * lda);
+                    blocked(transA, transB, to - from, n, k, a, aStart, lda, b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
+                } else {
+                    int bStart = bOff + (transB ? from * ldb : from);
+                    blocked(transA, transB, m, to - from, k, a, aOff, lda, b, bStart, ldb, beta, c, cOff + from, ldc);
+                }
+            }
+        });
     }
 
     /** {@code batch} independent products; a batch stride of 0 shares that operand across the batch. */
@@ -76,14 +103,12 @@ public final class Sgemm {
         }
     }
 
+    /** The single-threaded blocked product: B in KC×NC blocks, A in MC×KC blocks, MR×NR tiles. */
     private static void blocked(boolean transA, boolean transB, int m, int n, int k,
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float beta, float[] c, int cOff, int ldc, boolean parallel) {
-        int threads = parallel ? Parallel.THREADS : 1;
-        // Small products are not worth a hand-off.
-        if ((long) m * n * k < 200_000L) {
-            threads = 1;
-        }
+                                float beta, float[] c, int cOff, int ldc) {
+        float[] packedA = PACKED_A.get();
+        float[] tile = TILE.get();
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = (nc + NR - 1) / NR;
@@ -91,54 +116,26 @@ public final class Sgemm {
                 int kc = Math.min(KC, k - pc);
                 float betaHere = pc == 0 ? beta : 1f;
                 float[] packedB = packedB(panels * NR * kc);
-                int jcf = jc;
-                int pcf = pc;
-                Parallel.RangeBody packB = (s, e) -> {
-                    for (int panel = s; panel < e; panel++) {
-                        packB(transB, b, bOff, ldb, pcf, kc, jcf + panel * NR, Math.min(NR, nc - panel * NR), packedB, panel * NR * kc);
-                    }
-                };
-                int mBlocks = (m + MC - 1) / MC;
-                int nParts = Math.max(1, Math.min(panels, threads / Math.max(1, Math.min(mBlocks, threads)) ));
-                int tasks = mBlocks * nParts;
-                Parallel.RangeBody compute = (s, e) -> {
-                    float[] packedA = PACKED_A.get();
-                    float[] tile = TILE.get();
-                    int packedRow = -1;
-                    for (int task = s; task < e; task++) {
-                        int ic = (task / nParts) * MC;
-                        int part = task % nParts;
-                        int mc = Math.min(MC, m - ic);
-                        if (packedRow != ic) {
-                            packA(transA, a, aOff, lda, ic, mc, pcf, kc, packedA);
-                            packedRow = ic;
-                        }
-                        int firstPanel = (int) ((long) panels * part / nParts);
-                        int lastPanel = (int) ((long) panels * (part + 1) / nParts);
-                        for (int panel = firstPanel; panel < lastPanel; panel++) {
-                            int j = jcf + panel * NR;
-                            int nr = Math.min(NR, n - j);
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                int mr = Math.min(MR, mc - ir);
-                                kernel(packedA, ir * kc, packedB, panel * NR * kc, kc, tile);
-                                addTile(tile, mr, nr, betaHere, c, cOff + (ic + ir) * ldc + j, ldc);
-                            }
+                for (int panel = 0; panel < panels; panel++) {
+                    packB(transB, b, bOff, ldb, pc, kc, jc + panel * NR, Math.min(NR, nc - panel * NR), packedB, panel * NR * kc);
+                }
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, packedA);
+                    for (int panel = 0; panel < panels; panel++) {
+                        int j = jc + panel * NR;
+                        int nr = Math.min(NR, n - j);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            kernel(packedA, ir * kc, packedB, panel * NR * kc, kc, tile);
+                            addTile(tile, Math.min(MR, mc - ir), nr, betaHere, c, cOff + (ic + ir) * ldc + j, ldc);
                         }
                     }
-                };
-                if (threads > 1) {
-                    Parallel.forChunks(panels, Math.min(threads, panels), packB);
-                    Parallel.forChunks(tasks, Math.min(threads, tasks), compute);
-                } else {
-                    packB.run(0, panels);
-                    compute.run(0, tasks);
                 }
             }
         }
     }
 
     private static float[] packedB(int size) {
-        // Shared by the threads of one product; owned by the calling thread between products.
         float[] buffer = PACKED_B.get();
         if (buffer.length < size) {
             buffer = new float[Math.max(size, NR * KC * (NC / NR))];
@@ -157,9 +154,8 @@ public final class Sgemm {
                 for (int p = 0; p < kc; p++) {
                     int src = aOff + (pc + p) * lda + ic + ir;
                     int dst = base + p * MR;
-                    System.arraycopy(a, src, out, dst, mr);
-                    for (int r = mr; r < MR; r++) {
-                        out[dst + r] = 0f;
+                    for (int r = 0; r < MR; r++) {
+                        out[dst + r] = r < mr ? a[src + r] : 0f;
                     }
                 }
             } else {

@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 QuickstartCommand.class,
                 TrainCommand.class,
+                GenerateCommand.class,
+                PerplexityCommand.class,
+                PullCommand.class,
         })
 public final class Main implements Runnable {
 

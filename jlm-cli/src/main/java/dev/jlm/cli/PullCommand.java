@@ -1,0 +1,43 @@
+package dev.jlm.cli;
+
+import dev.jlm.models.hub.HubCache;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jlm pull REPO}: download a model from the Hugging Face Hub into the standard cache. */
+@Command(name = "pull", mixinStandardHelpOptions = true,
+        description = "Download a model repository (e.g. gpt2, bert-base-uncased) from the Hugging Face Hub into ~/.cache/huggingface/hub.")
+public final class PullCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "Repository id, e.g. gpt2 or openai-community/gpt2.")
+    String repo;
+
+    @Option(names = "--revision", description = "Branch, tag or commit (default: ${DEFAULT-VALUE}).")
+    String revision = "main";
+
+    static final List<String> REQUIRED = List.of("config.json", "model.safetensors");
+    static final List<String> OPTIONAL = List.of("tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt",
+            "vocab.txt", "special_tokens_map.json", "generation_config.json");
+
+    @Override
+    public Integer call() throws Exception {
+        HubCache hub = HubCache.fromEnvironment();
+        long[] lastPrint = {0};
+        Path snapshot = hub.download(repo, revision, REQUIRED, OPTIONAL, (file, done, total) -> {
+            long now = System.nanoTime();
+            if (now - lastPrint[0] > 200_000_000L || done == total) {
+                lastPrint[0] = now;
+                System.err.printf("\r%-24s %,12d / %s bytes", file, done, total < 0 ? "?" : String.format("%,d", total));
+                if (done == total) {
+                    System.err.println();
+                }
+            }
+        });
+        System.out.println(snapshot);
+        return 0;
+    }
+}

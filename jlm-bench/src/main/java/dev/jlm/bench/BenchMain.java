@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
                 MatmulBench.class,
                 TrainStepBench.class,
                 GptTrainStepBench.class,
+                GptQualityBench.class,
+                GenerateBench.class,
         })
 public final class BenchMain implements Runnable {
 

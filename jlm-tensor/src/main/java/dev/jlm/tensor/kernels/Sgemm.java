@@ -292,44 +292,81 @@ public final class Sgemm {
         }
     }
 
-    /** One row of A times op(B): memory-bound, split over the columns of C. */
+    private static final ThreadLocal<float[]> GEMV_PARTIAL = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * One row of A times op(B), which is memory-bound: B must stream through in storage order. With B stored
+     * transposed (n×k) each output is a dot product of a stored row, split over outputs; with B stored k×n each
+     * thread streams a band of B's rows into a private partial row of C, and the partial rows are summed.
+     */
     private static void gemv(boolean transA, boolean transB, int n, int k, float[] a, int aOff, int lda,
                              float[] b, int bOff, int ldb, float beta, float[] c, int cOff) {
         float[] x;
+        int xOff;
         if (transA) {
             // A is stored k×1: the row's elements are lda apart.
             x = new float[k];
             for (int p = 0; p < k; p++) {
                 x[p] = a[aOff + p * lda];
             }
+            xOff = 0;
         } else {
-            x = null;
+            x = a;
+            xOff = aOff;
         }
-        float[] av = x != null ? x : a;
-        int ao = x != null ? 0 : aOff;
-        long cost = (long) k * 2;
-        Parallel.RangeBody body = transB
-                ? (s, e) -> {
-                    for (int j = s; j < e; j++) {
-                        float dot = Elementwise.dot(av, ao, b, bOff + j * ldb, k);
-                        c[cOff + j] = beta == 0f ? dot : dot + beta * c[cOff + j];
-                    }
+        boolean parallel = !Parallel.insideLoop() && (long) n * k >= 1 << 16;
+        if (transB) {
+            Parallel.RangeBody body = (s, e) -> {
+                for (int j = s; j < e; j++) {
+                    float dot = Elementwise.dot(x, xOff, b, bOff + j * ldb, k);
+                    c[cOff + j] = beta == 0f ? dot : dot + beta * c[cOff + j];
                 }
-                : (s, e) -> {
-                    if (beta == 0f) {
-                        java.util.Arrays.fill(c, cOff + s, cOff + e, 0f);
-                    } else if (beta != 1f) {
-                        Elementwise.scale(c, cOff + s, beta, e - s);
-                    }
-                    for (int p = 0; p < k; p++) {
-                        Elementwise.accumulateScaled(b, bOff + p * ldb + s, av[ao + p], c, cOff + s, e - s);
-                    }
-                };
-        if (Parallel.insideLoop()) {
-            body.run(0, n);
-        } else {
-            Parallel.forRange(n, cost, body);
+            };
+            if (parallel) {
+                Parallel.forChunks(n, Parallel.THREADS, body);
+            } else {
+                body.run(0, n);
+            }
+            return;
         }
+        int parts = parallel ? Math.min(Parallel.THREADS, k) : 1;
+        float[][] partials = new float[parts][];
+        Parallel.RangeBody rows = (s, e) -> {
+            float[] partial = GEMV_PARTIAL.get();
+            if (partial.length < n) {
+                partial = new float[n];
+                GEMV_PARTIAL.set(partial);
+            }
+            java.util.Arrays.fill(partial, 0, n, 0f);
+            for (int p = s; p < e; p++) {
+                Elementwise.accumulateScaled(b, bOff + p * ldb, x[xOff + p], partial, 0, n);
+            }
+            partials[part(s, k, parts)] = partial;
+        };
+        if (parts > 1) {
+            Parallel.forChunks(k, parts, rows);
+        } else {
+            rows.run(0, k);
+        }
+        if (beta == 0f) {
+            System.arraycopy(partials[0], 0, c, cOff, n);
+        } else {
+            Elementwise.scale(c, cOff, beta, n);
+            Elementwise.accumulate(partials[0], 0, c, cOff, n);
+        }
+        for (int i = 1; i < parts; i++) {
+            Elementwise.accumulate(partials[i], 0, c, cOff, n);
+        }
+    }
+
+    /** Which of {@code parts} near-equal chunks of [0, n) starts at {@code start} (as Parallel.forChunks splits). */
+    private static int part(int start, int n, int parts) {
+        for (int i = 0; i < parts; i++) {
+            if ((int) ((long) n * i / parts) == start) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no chunk starts at " + start);
     }
 
     /** Scalar reference over rows [rowStart, rowEnd) of C: the ground truth in kernel tests. */

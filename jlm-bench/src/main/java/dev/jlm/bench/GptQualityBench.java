@@ -1,0 +1,56 @@
+package dev.jlm.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.models.gpt.Gpt;
+import dev.jlm.models.gpt.GptConfig;
+import dev.jlm.models.gpt.GptTrainer;
+import dev.jlm.models.train.TextCorpus;
+import dev.jlm.text.CharTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./jlm bench gpt-quality}: nanoGPT's CPU recipe for character-level tiny Shakespeare, trained from scratch;
+ * the validation loss is compared with nanoGPT's published 1.88 for the same recipe.
+ */
+@Command(name = "gpt-quality", mixinStandardHelpOptions = true,
+        description = "Train nanoGPT's shakespeare-char CPU recipe and report the validation loss (anchor 1.88).")
+public final class GptQualityBench implements Callable<Integer> {
+    static final double ANCHOR = 1.88;
+
+    @Option(names = "--quick", description = "300 iterations instead of 2000 (finishes within 60 s; the loss is not comparable).")
+    boolean quick;
+
+    @Option(names = "--max-iters", description = "Override the iteration count.")
+    Integer maxIters;
+
+    @Override
+    public Integer call() throws Exception {
+        int iters = maxIters != null ? maxIters : quick ? 300 : 2000;
+        String text = TextCorpus.tinyShakespeare();
+        CharTokenizer tokenizer = CharTokenizer.train(text);
+        Path dir = Files.createTempDirectory("jlm-gpt-quality");
+        TextCorpus.Splits splits = TextCorpus.prepare(text, tokenizer, dir);
+        GptConfig config = GptConfig.of(tokenizer.vocabSize(), 64, 4, 4, 128, 0f, false);
+        Gpt model = new Gpt(config, 1337);
+        GptTrainer.Settings settings = new GptTrainer.Settings(12, 1, iters, iters, 1e-3f, 1e-4f, 100, 0.1f, 0.9f, 0.99f,
+                1f, Math.max(1, iters / 4), 20, 1337, false);
+        GptTrainer.Result result = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir).run(false);
+        float[] finalLosses = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir).estimateLoss();
+        System.out.printf("nanoGPT shakespeare-char CPU recipe: %d iterations in %.0f s (%,.0f tokens/s)%n", iters,
+                result.seconds(), result.tokensPerSecond());
+        System.out.printf("%-22s %8s%n", "", "val loss");
+        System.out.printf("%-22s %8.4f%n", "jlm", finalLosses[1]);
+        System.out.printf("%-22s %8.2f%n", "nanoGPT (published)", ANCHOR);
+        var out = new ObjectMapper().createObjectNode().put("bench", "gpt-quality")
+                .put("val_loss", Math.round(finalLosses[1] * 10000) / 10000.0).put("anchor_val_loss", ANCHOR)
+                .put("train_s", Math.round(result.seconds() * 10) / 10.0).put("iters", iters)
+                .put("train_loss", Math.round(finalLosses[0] * 10000) / 10000.0);
+        System.out.println(new ObjectMapper().writeValueAsString(out));
+        return 0;
+    }
+}

@@ -8,7 +8,6 @@ import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -63,7 +62,7 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         int eos = eosTokenId != null ? eosTokenId : gpt.config.vocabSize() == 50257 ? 50256 : -1;
-        var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        var out = System.out;
         for (int sample = 0; sample < numSamples; sample++) {
             Generator.Settings settings = new Generator.Settings(maxNewTokens, greedy, temperature, topK, topP,
                     repetitionPenalty, seed + sample, eos, stop);
@@ -76,6 +75,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 int safe = text.endsWith("\uFFFD") ? text.length() - 1 : text.length();
                 if (safe > printedUpTo[0]) {
                     out.print(text.substring(printedUpTo[0], safe));
+                    out.flush();
                     printedUpTo[0] = safe;
                 }
                 return true;

@@ -261,23 +261,26 @@ public final class F {
             float[] gx = in.requiresGrad() ? in.gradBuffer().data : null;
             float[] gw = w != null && w.requiresGrad() ? w.gradBuffer().data : null;
             float[] gb = b != null && b.requiresGrad() ? b.gradBuffer().data : null;
-            Parallel.forChunks(rows, Math.max(1, Math.min(Parallel.THREADS, rows)), (s, e) -> {
-                // Each chunk sums its rows' weight and bias gradients privately, then adds them in once.
-                float[] pw = gw != null ? new float[n] : null;
-                float[] pb = gb != null ? new float[n] : null;
+            int chunks = Math.max(1, Math.min(Parallel.THREADS, rows));
+            float[][] partialW = new float[chunks][];
+            float[][] partialB = new float[chunks][];
+            Parallel.forChunksIndexed(rows, chunks, (c, s, e) -> {
+                // Each chunk sums its rows' weight and bias gradients privately; they are added in chunk order.
+                partialW[c] = gw != null ? new float[n] : null;
+                partialB[c] = gb != null ? new float[n] : null;
                 for (int r = s; r < e; r++) {
                     Rows.layerNormBackward(in.data, in.offset + r * n, wd, stats.data[2 * r], stats.data[2 * r + 1],
-                            g.data, r * n, gx, r * n, pw, pb, n);
-                }
-                synchronized (stats) {
-                    if (pw != null) {
-                        Elementwise.accumulate(pw, 0, gw, 0, n);
-                    }
-                    if (pb != null) {
-                        Elementwise.accumulate(pb, 0, gb, 0, n);
-                    }
+                            g.data, r * n, gx, r * n, partialW[c], partialB[c], n);
                 }
             });
+            for (int c = 0; c < chunks; c++) {
+                if (gw != null) {
+                    Elementwise.accumulate(partialW[c], 0, gw, 0, n);
+                }
+                if (gb != null) {
+                    Elementwise.accumulate(partialB[c], 0, gb, 0, n);
+                }
+            }
         }, inputs);
     }
 

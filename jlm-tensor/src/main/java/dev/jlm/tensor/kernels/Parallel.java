@@ -32,7 +32,26 @@ public final class Parallel {
         void run(int start, int end);
     }
 
+    /** Body of a parallel loop that also gets the index of its chunk (for deterministic per-chunk results). */
+    @FunctionalInterface
+    public interface ChunkBody {
+        void run(int chunk, int start, int end);
+    }
+
     private Parallel() {
+    }
+
+    /**
+     * Like {@link #forChunks}, telling each piece its chunk index, so that partial results can be combined in chunk
+     * order: the same numbers every run, whichever thread finishes first.
+     */
+    public static void forChunksIndexed(int n, int chunks, ChunkBody body) {
+        int count = Math.max(1, Math.min(chunks, n));
+        forChunks(count, count, (first, last) -> {
+            for (int c = first; c < last; c++) {
+                body.run(c, bound(n, count, c), bound(n, count, c + 1));
+            }
+        });
     }
 
     /** Whether the calling thread is already running a share of a parallel loop (so nested work should run inline). */

@@ -331,7 +331,7 @@ public final class Sgemm {
         }
         int parts = parallel ? Math.min(Parallel.THREADS, k) : 1;
         float[][] partials = new float[parts][];
-        Parallel.RangeBody rows = (s, e) -> {
+        Parallel.ChunkBody rows = (chunk, s, e) -> {
             float[] partial = GEMV_PARTIAL.get();
             if (partial.length < n) {
                 partial = new float[n];
@@ -341,12 +341,12 @@ public final class Sgemm {
             for (int p = s; p < e; p++) {
                 Elementwise.accumulateScaled(b, bOff + p * ldb, x[xOff + p], partial, 0, n);
             }
-            partials[part(s, k, parts)] = partial;
+            partials[chunk] = partial;
         };
         if (parts > 1) {
-            Parallel.forChunks(k, parts, rows);
+            Parallel.forChunksIndexed(k, parts, rows);
         } else {
-            rows.run(0, k);
+            rows.run(0, 0, k);
         }
         if (beta == 0f) {
             System.arraycopy(partials[0], 0, c, cOff, n);
@@ -357,16 +357,6 @@ public final class Sgemm {
         for (int i = 1; i < parts; i++) {
             Elementwise.accumulate(partials[i], 0, c, cOff, n);
         }
-    }
-
-    /** Which of {@code parts} near-equal chunks of [0, n) starts at {@code start} (as Parallel.forChunks splits). */
-    private static int part(int start, int n, int parts) {
-        for (int i = 0; i < parts; i++) {
-            if ((int) ((long) n * i / parts) == start) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("no chunk starts at " + start);
     }
 
     /** Scalar reference over rows [rowStart, rowEnd) of C: the ground truth in kernel tests. */

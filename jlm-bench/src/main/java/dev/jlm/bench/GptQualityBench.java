@@ -28,6 +28,9 @@ public final class GptQualityBench implements Callable<Integer> {
     @Option(names = "--max-iters", description = "Override the iteration count.")
     Integer maxIters;
 
+    @Option(names = "--seed", description = "Seed for initialization and batches (default: ${DEFAULT-VALUE}).")
+    long seed = 1337;
+
     @Override
     public Integer call() throws Exception {
         int iters = maxIters != null ? maxIters : quick ? 300 : 2000;
@@ -35,10 +38,11 @@ public final class GptQualityBench implements Callable<Integer> {
         CharTokenizer tokenizer = CharTokenizer.train(text);
         Path dir = Files.createTempDirectory("jlm-gpt-quality");
         TextCorpus.Splits splits = TextCorpus.prepare(text, tokenizer, dir);
-        GptConfig config = GptConfig.of(tokenizer.vocabSize(), 64, 4, 4, 128, 0f, false);
-        Gpt model = new Gpt(config, 1337);
+        // nanoGPT's model uses nn.GELU() (the erf form) and LayerNorm eps 1e-5.
+        GptConfig config = new GptConfig(tokenizer.vocabSize(), 64, 4, 4, 128, 0f, false, 1e-5f, "gelu");
+        Gpt model = new Gpt(config, seed);
         GptTrainer.Settings settings = new GptTrainer.Settings(12, 1, iters, iters, 1e-3f, 1e-4f, 100, 0.1f, 0.9f, 0.99f,
-                1f, Math.max(1, iters / 4), 20, 1337, false);
+                1f, Math.max(1, iters / 4), 20, seed, false);
         GptTrainer.Result result = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir).run(false);
         float[] finalLosses = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir).estimateLoss();
         System.out.printf("nanoGPT shakespeare-char CPU recipe: %d iterations in %.0f s (%,.0f tokens/s)%n", iters,

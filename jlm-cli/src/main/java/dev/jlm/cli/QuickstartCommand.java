@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
         description = "Train a small character-level GPT on bundled tiny Shakespeare, show the loss falling, print samples.")
 public final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--max-iters", description = "Training steps (default: ${DEFAULT-VALUE}).")
-    int maxIters = 600;
+    int maxIters = 2000;
 
     @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("out", "quickstart");

@@ -9,22 +9,42 @@ public final class Tokenizers {
     private Tokenizers() {
     }
 
-    /** Loads from a directory (with {@code char_tokenizer.json}) or from that file itself. */
+    /**
+     * A named tokenizer that ships with jlm ({@code bert-base-uncased}), a directory holding {@code tokenizer.json},
+     * {@code vocab.txt} or {@code char_tokenizer.json}, or one such file.
+     */
     public static Tokenizer load(String nameOrPath) throws IOException {
+        if (nameOrPath.equals("bert-base-uncased")) {
+            try (var in = Tokenizers.class.getResourceAsStream("/dev/jlm/text/bert-base-uncased/tokenizer.json")) {
+                if (in == null) {
+                    throw new IOException("bundled bert-base-uncased tokenizer is missing from the jlm-text jar");
+                }
+                return TokenizerJson.read(in, "bert-base-uncased");
+            }
+        }
         Path path = Path.of(nameOrPath);
         if (Files.isDirectory(path)) {
-            Path chars = path.resolve(CharTokenizer.FILE_NAME);
-            if (Files.isRegularFile(chars)) {
-                return CharTokenizer.load(chars);
+            for (String name : new String[] {"tokenizer.json", CharTokenizer.FILE_NAME, "vocab.txt"}) {
+                if (Files.isRegularFile(path.resolve(name))) {
+                    return loadFile(path.resolve(name));
+                }
             }
-            throw new IOException(path + ": no tokenizer files (" + CharTokenizer.FILE_NAME + ")");
+            throw new IOException(path + ": no tokenizer files (tokenizer.json, vocab.txt or " + CharTokenizer.FILE_NAME + ")");
         }
         if (Files.isRegularFile(path)) {
-            if (path.getFileName().toString().equals(CharTokenizer.FILE_NAME)) {
-                return CharTokenizer.load(path);
-            }
-            throw new IOException(path + ": not a known tokenizer file");
+            return loadFile(path);
         }
-        throw new IOException("tokenizer '" + nameOrPath + "' is neither a known name nor an existing path");
+        throw new IOException("tokenizer '" + nameOrPath + "' is neither a known name (bert-base-uncased) nor an existing path");
+    }
+
+    private static Tokenizer loadFile(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        if (name.equals(CharTokenizer.FILE_NAME)) {
+            return CharTokenizer.load(file);
+        }
+        if (name.endsWith(".txt")) {
+            return WordPieceTokenizer.fromVocabTxt(file, true);
+        }
+        return TokenizerJson.read(file);
     }
 }

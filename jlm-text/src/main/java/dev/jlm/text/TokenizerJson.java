@@ -47,7 +47,8 @@ final class TokenizerJson {
         List<AddedToken> added = addedTokens(root, source);
         return switch (type) {
             case "WordPiece" -> wordPiece(root, model, added, source);
-            default -> throw new IOException(source + ": tokenizer model type '" + type + "' is not supported (WordPiece)");
+            case "BPE" -> bpe(root, model, added, source);
+            default -> throw new IOException(source + ": tokenizer model type '" + type + "' is not supported (WordPiece, BPE)");
         };
     }
 
@@ -71,6 +72,32 @@ final class TokenizerJson {
         Template template = template(root.path("post_processor"), vocab, source);
         String pad = root.path("padding").path("pad_token").asText(vocab.contains("[PAD]") ? "[PAD]" : null);
         return new WordPieceTokenizer(vocab, unk, prefix, normalizer, added, template, pad);
+    }
+
+    private static BpeTokenizer bpe(JsonNode root, JsonNode model, List<AddedToken> added, String source) throws IOException {
+        String pre = root.path("pre_tokenizer").path("type").asText("");
+        if (!pre.equals("ByteLevel")) {
+            throw new IOException(source + ": BPE is supported with the ByteLevel pre-tokenizer (GPT-2 style), not '" + pre + "'");
+        }
+        List<String> vocab = new ArrayList<>(vocabulary(model.path("vocab"), source));
+        List<String[]> merges = new ArrayList<>();
+        for (JsonNode merge : model.path("merges")) {
+            String[] pair = merge.isArray() ? new String[] {merge.get(0).asText(), merge.get(1).asText()} : merge.asText().split(" ");
+            if (pair.length != 2) {
+                throw new IOException(source + ": merge '" + merge + "' is not a pair of tokens");
+            }
+            merges.add(pair);
+        }
+        for (AddedToken token : added) {
+            while (vocab.size() <= token.id()) {
+                vocab.add(token.content());
+            }
+        }
+        try {
+            return new BpeTokenizer(vocab, merges, added);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": " + e.getMessage());
+        }
     }
 
     /** A token → id object as a list indexed by id; gaps and duplicate ids are errors. */
@@ -169,6 +196,27 @@ final class TokenizerJson {
         for (int id = 0; id < tokens.size(); id++) {
             vocab.put(tokens.get(id), id);
         }
+        return root;
+    }
+
+    static ObjectNode bpe(BpeTokenizer tokenizer) {
+        ObjectNode root = header(tokenizer);
+        root.putNull("normalizer");
+        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
+                .put("use_regex", true);
+        root.putNull("post_processor");
+        root.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true)
+                .put("use_regex", true);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE").putNull("dropout").putNull("unk_token").putNull("continuing_subword_prefix")
+                .putNull("end_of_word_suffix").put("fuse_unk", false).put("byte_fallback", false);
+        ObjectNode vocab = model.putObject("vocab");
+        List<String> tokens = tokenizer.vocab();
+        for (int id = 0; id < tokens.size(); id++) {
+            vocab.put(tokens.get(id), id);
+        }
+        ArrayNode merges = model.putArray("merges");
+        tokenizer.merges().forEach(m -> merges.add(m[0] + " " + m[1]));
         return root;
     }
 

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 PerplexityCommand.class,
                 PullCommand.class,
+                TokenizeCommand.class,
+                TokenizerCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 GptTrainStepBench.class,
                 GptQualityBench.class,
                 GenerateBench.class,
+                TokenizeBench.class,
         })
 public final class BenchMain implements Runnable {
 

@@ -137,20 +137,21 @@ final class EncodingAssembler {
     }
 
     private static final class Builder {
-        private final List<Integer> ids = new ArrayList<>();
-        private final List<String> tokens = new ArrayList<>();
-        private final List<int[]> offsets = new ArrayList<>();
-        private final List<Integer> types = new ArrayList<>();
-        private final List<Integer> attention = new ArrayList<>();
-        private final List<Integer> special = new ArrayList<>();
-        private final List<Integer> sequence = new ArrayList<>();
+        private int[] ids = new int[64];
+        private String[] tokens = new String[64];
+        private int[][] offsets = new int[64][];
+        private int[] types = new int[64];
+        private int[] attention = new int[64];
+        private int[] special = new int[64];
+        private int[] sequence = new int[64];
+        private int size;
 
         int size() {
-            return ids.size();
+            return size;
         }
 
         void special(Template.Special token, int type) {
-            add(token.id(), token.token(), new int[] {0, 0}, type, 1, 1, -1);
+            add(token.id(), token.token(), NO_OFFSET, type, 1, 1, -1);
         }
 
         void sequence(Piece piece, int sequenceId, int type) {
@@ -160,26 +161,38 @@ final class EncodingAssembler {
         }
 
         void pad(int id, String token) {
-            add(id, token, new int[] {0, 0}, 0, 0, 1, -1);
+            add(id, token, NO_OFFSET, 0, 0, 1, -1);
         }
 
         private void add(int id, String token, int[] offset, int type, int mask, int isSpecial, int sequenceId) {
-            ids.add(id);
-            tokens.add(token);
-            offsets.add(offset);
-            types.add(type);
-            attention.add(mask);
-            special.add(isSpecial);
-            sequence.add(sequenceId);
+            if (size == ids.length) {
+                int grown = size * 2;
+                ids = java.util.Arrays.copyOf(ids, grown);
+                tokens = java.util.Arrays.copyOf(tokens, grown);
+                offsets = java.util.Arrays.copyOf(offsets, grown);
+                types = java.util.Arrays.copyOf(types, grown);
+                attention = java.util.Arrays.copyOf(attention, grown);
+                special = java.util.Arrays.copyOf(special, grown);
+                sequence = java.util.Arrays.copyOf(sequence, grown);
+            }
+            ids[size] = id;
+            tokens[size] = token;
+            offsets[size] = offset;
+            types[size] = type;
+            attention[size] = mask;
+            special[size] = isSpecial;
+            sequence[size] = sequenceId;
+            size++;
         }
 
         Encoding build() {
-            return new Encoding(ints(ids), List.copyOf(tokens), offsets.toArray(new int[0][]), ints(types), ints(attention),
-                    ints(special), ints(sequence), List.of());
-        }
-
-        private static int[] ints(List<Integer> values) {
-            return values.stream().mapToInt(Integer::intValue).toArray();
+            return new Encoding(java.util.Arrays.copyOf(ids, size), java.util.Arrays.asList(java.util.Arrays.copyOf(tokens, size)),
+                    java.util.Arrays.copyOf(offsets, size), java.util.Arrays.copyOf(types, size),
+                    java.util.Arrays.copyOf(attention, size), java.util.Arrays.copyOf(special, size),
+                    java.util.Arrays.copyOf(sequence, size), List.of());
         }
     }
+
+    /** Special tokens and padding have no span in the text. */
+    private static final int[] NO_OFFSET = {0, 0};
 }

@@ -87,6 +87,11 @@ class WordPieceParityTest {
         assertThat(actual.ids()).as("ids of %s", what).containsExactly(toInts(expected.getIds()));
         assertThat(actual.typeIds()).as("type ids of %s", what).containsExactly(toInts(expected.getTypeIds()));
         assertThat(actual.attentionMask()).containsExactly(toInts(expected.getAttentionMask()));
+        var spans = expected.getCharTokenSpans();
+        for (int i = 0; i < actual.length(); i++) {
+            int[] span = spans[i] == null ? new int[] {0, 0} : new int[] {spans[i].getStart(), spans[i].getEnd()};
+            assertThat(actual.offsets()[i]).as("offset %d of %s", i, what).containsExactly(span);
+        }
     }
 
     @Test

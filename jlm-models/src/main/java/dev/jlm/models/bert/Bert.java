@@ -1,0 +1,243 @@
+package dev.jlm.models.bert;
+
+import dev.jlm.tensor.Attention;
+import dev.jlm.tensor.F;
+import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.io.SafeTensors;
+import dev.jlm.tensor.nn.Dropout;
+import dev.jlm.tensor.nn.Embedding;
+import dev.jlm.tensor.nn.LayerNorm;
+import dev.jlm.tensor.nn.Linear;
+import dev.jlm.tensor.nn.Module;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * BERT's encoder as Hugging Face's {@code BertModel}: word + position + token-type embeddings and LayerNorm,
+ * post-norm layers of self-attention (with a padding mask) and a GELU MLP, and an optional tanh pooler over
+ * {@code [CLS]}. Parameter names are Hugging Face's ({@code encoder.layer.0.attention.self.query.weight}, …).
+ */
+public final class Bert extends Module {
+    public final BertConfig config;
+    public final Embeddings embeddings;
+    public final Encoder encoder;
+    public final Pooler pooler;
+
+    /** A randomly initialized BERT (N(0, 0.02) weights, as HF's {@code _init_weights}). */
+    public Bert(BertConfig config, boolean withPooler, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        this.config = config;
+        this.embeddings = child("embeddings", new Embeddings(config, random));
+        this.encoder = child("encoder", new Encoder(config, random));
+        this.pooler = withPooler ? child("pooler", new Pooler(config, random)) : null;
+    }
+
+    /** Token, position and segment embeddings, summed and normalized. */
+    public static final class Embeddings extends Module {
+        public final Embedding wordEmbeddings;
+        public final Embedding positionEmbeddings;
+        public final Embedding tokenTypeEmbeddings;
+        public final LayerNorm layerNorm;
+        public final Dropout dropout;
+
+        Embeddings(BertConfig c, SplittableRandom random) {
+            wordEmbeddings = child("word_embeddings", new Embedding(c.vocabSize(), c.hiddenSize(), 0.02f, random));
+            positionEmbeddings = child("position_embeddings", new Embedding(c.maxPositionEmbeddings(), c.hiddenSize(), 0.02f, random));
+            tokenTypeEmbeddings = child("token_type_embeddings", new Embedding(c.typeVocabSize(), c.hiddenSize(), 0.02f, random));
+            layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
+            dropout = child("dropout", new Dropout(c.hiddenDropout(), random.split()));
+        }
+
+        Tensor forward(int[] ids, int[] typeIds, int batch, int t) {
+            int[] positions = new int[batch * t];
+            for (int i = 0; i < positions.length; i++) {
+                positions[i] = i % t;
+            }
+            Tensor x = wordEmbeddings.forward(ids, batch, t)
+                    .add(tokenTypeEmbeddings.forward(typeIds != null ? typeIds : new int[batch * t], batch, t))
+                    .add(positionEmbeddings.forward(positions, batch, t));
+            return dropout.forward(layerNorm.forward(x));
+        }
+    }
+
+    /** The stack of layers ({@code encoder.layer.N}). */
+    public static final class Encoder extends Module {
+        public final List<Layer> layer;
+
+        Encoder(BertConfig c, SplittableRandom random) {
+            List<Layer> layers = new ArrayList<>();
+            for (int i = 0; i < c.numHiddenLayers(); i++) {
+                layers.add(new Layer(c, random));
+            }
+            layer = children("layer", layers);
+        }
+    }
+
+    /** Post-norm block: LN(x + attention(x)), then LN(h + mlp(h)). */
+    public static final class Layer extends Module {
+        public final SelfAttention attention;
+        public final Linear intermediate;
+        public final Linear output;
+        public final LayerNorm outputNorm;
+        public final Dropout outputDropout;
+        private final String act;
+
+        Layer(BertConfig c, SplittableRandom random) {
+            attention = child("attention", new SelfAttention(c, random));
+            intermediate = child("intermediate", new Group()).add("dense",
+                    new Linear(c.hiddenSize(), c.intermediateSize(), true, 0.02f, random));
+            Group out = child("output", new Group());
+            output = out.add("dense", new Linear(c.intermediateSize(), c.hiddenSize(), true, 0.02f, random));
+            outputNorm = out.add("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
+            outputDropout = out.add("dropout", new Dropout(c.hiddenDropout(), random.split()));
+            act = c.hiddenAct();
+        }
+
+        Tensor forward(Tensor x, Tensor mask) {
+            Tensor h = attention.forward(x, mask);
+            Tensor inner = intermediate.forward(h);
+            inner = switch (act) {
+                case "gelu_new" -> F.geluTanh(inner);
+                case "relu" -> F.relu(inner);
+                default -> F.gelu(inner);
+            };
+            return outputNorm.forward(h.add(outputDropout.forward(output.forward(inner))));
+        }
+    }
+
+    /** Multi-head self-attention with the output projection, residual and LayerNorm ({@code attention.*}). */
+    public static final class SelfAttention extends Module {
+        public final Linear query;
+        public final Linear key;
+        public final Linear value;
+        public final Linear dense;
+        public final LayerNorm layerNorm;
+        public final Dropout dropout;
+        private final int heads;
+
+        SelfAttention(BertConfig c, SplittableRandom random) {
+            Group self = child("self", new Group());
+            query = self.add("query", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            key = self.add("key", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            value = self.add("value", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            Group output = child("output", new Group());
+            dense = output.add("dense", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            layerNorm = output.add("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
+            dropout = output.add("dropout", new Dropout(c.hiddenDropout(), random.split()));
+            heads = c.numAttentionHeads();
+        }
+
+        Tensor forward(Tensor x, Tensor mask) {
+            int b = x.size(0);
+            int t = x.size(1);
+            int h = x.size(2);
+            Tensor q = query.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
+            Tensor k = key.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
+            Tensor v = value.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
+            Tensor context = Attention.scaledDotProduct(q, k, v, false, mask).transpose(1, 2).reshape(b, t, h);
+            return layerNorm.forward(x.add(dropout.forward(dense.forward(context))));
+        }
+    }
+
+    /** A plain named container of child modules: it exists so that parameter names match Hugging Face's nesting. */
+    static final class Group extends Module {
+        <M extends Module> M add(String name, M module) {
+            return child(name, module);
+        }
+    }
+
+    /** tanh(W·h[CLS] + b). */
+    public static final class Pooler extends Module {
+        public final Linear dense;
+
+        Pooler(BertConfig c, SplittableRandom random) {
+            dense = child("dense", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+        }
+
+        Tensor forward(Tensor hidden) {
+            return F.tanh(dense.forward(hidden.select(1, 0)));
+        }
+    }
+
+    /**
+     * Final hidden states [B, T, H] for a [B, T] batch; {@code attentionMask} (1 = token, 0 = padding) and
+     * {@code typeIds} may be null.
+     */
+    public Tensor forward(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
+        if (t > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + t + " tokens exceeds max_position_embeddings "
+                    + config.maxPositionEmbeddings() + " (truncate it)");
+        }
+        Tensor mask = attentionMask == null ? null : F.paddingMask(attentionMask, batch, t);
+        Tensor x = embeddings.forward(ids, typeIds, batch, t);
+        for (Layer layer : encoder.layer) {
+            x = layer.forward(x, mask);
+        }
+        return x;
+    }
+
+    /** The pooler's output [B, H] for final hidden states. */
+    public Tensor pool(Tensor hidden) {
+        if (pooler == null) {
+            throw new IllegalStateException("this model has no pooler");
+        }
+        return pooler.forward(hidden);
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    /**
+     * Loads a Hugging Face BERT directory into a bare encoder. Names may carry the {@code bert.} prefix (task
+     * models) or not (BertModel); a pooler is loaded when present.
+     */
+    public static Bert fromPretrained(Path directory) throws IOException {
+        Path configFile = directory.resolve("config.json");
+        Path weightsFile = directory.resolve("model.safetensors");
+        if (!Files.isRegularFile(configFile)) {
+            throw new IOException(directory + ": no config.json (not a Hugging Face model directory)");
+        }
+        if (!Files.isRegularFile(weightsFile)) {
+            throw new IOException(directory + ": no model.safetensors");
+        }
+        BertConfig config = BertConfig.read(configFile);
+        try (SafeTensors weights = SafeTensors.open(weightsFile)) {
+            String prefix = weights.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+            Map<String, Tensor> state = new LinkedHashMap<>();
+            for (String name : weights.entries().keySet()) {
+                if (name.startsWith(prefix) && (name.startsWith(prefix + "embeddings.") || name.startsWith(prefix + "encoder.")
+                        || name.startsWith(prefix + "pooler."))) {
+                    state.put(name.substring(prefix.length()), weights.tensor(name));
+                }
+            }
+            return fromStateDict(config, state, weightsFile.toString());
+        }
+    }
+
+    /** A model holding {@code state} (HF BertModel names); the pooler exists when its weights do. */
+    public static Bert fromStateDict(BertConfig config, Map<String, Tensor> state, String source) throws IOException {
+        Bert model = new Bert(config, state.containsKey("pooler.dense.weight"), 0);
+        try {
+            model.loadStateDict(state, false);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": " + e.getMessage());
+        }
+        return model;
+    }
+
+    /** Writes {@code config.json} and {@code model.safetensors} with BertModel names under {@code prefix}. */
+    public void savePretrained(Path directory, String architecture, String prefix, Map<String, Tensor> extra) throws IOException {
+        Files.createDirectories(directory);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        namedParameters().forEach((name, tensor) -> state.put(prefix + name, tensor));
+        state.putAll(extra);
+        SafeTensors.write(directory.resolve("model.safetensors"), state, Map.of("format", "pt"));
+        config.write(directory.resolve("config.json"), architecture);
+    }
+}

@@ -102,12 +102,7 @@ public final class Bert extends Module {
 
         Tensor forward(Tensor x, Tensor mask) {
             Tensor h = attention.forward(x, mask);
-            Tensor inner = intermediate.forward(h);
-            inner = switch (act) {
-                case "gelu_new" -> F.geluTanh(inner);
-                case "relu" -> F.relu(inner);
-                default -> F.gelu(inner);
-            };
+            Tensor inner = activation(act, intermediate.forward(h));
             return outputNorm.forward(h.add(outputDropout.forward(output.forward(inner))));
         }
     }
@@ -147,10 +142,23 @@ public final class Bert extends Module {
     }
 
     /** A plain named container of child modules: it exists so that parameter names match Hugging Face's nesting. */
-    static final class Group extends Module {
-        <M extends Module> M add(String name, M module) {
+    public static final class Group extends Module {
+        public <M extends Module> M add(String name, M module) {
             return child(name, module);
         }
+
+        public Tensor addParameter(String name, Tensor value) {
+            return parameter(name, value);
+        }
+    }
+
+    /** BERT's {@code hidden_act}. */
+    static Tensor activation(String name, Tensor x) {
+        return switch (name) {
+            case "gelu_new" -> F.geluTanh(x);
+            case "relu" -> F.relu(x);
+            default -> F.gelu(x);
+        };
     }
 
     /** tanh(W·h[CLS] + b). */
@@ -218,6 +226,23 @@ public final class Bert extends Module {
             }
             return fromStateDict(config, state, weightsFile.toString());
         }
+    }
+
+    /**
+     * Every tensor of a Hugging Face BERT checkpoint directory by name (as stored), with its config; for task models.
+     */
+    public static Map<String, Tensor> readState(Path directory) throws IOException {
+        Path weightsFile = directory.resolve("model.safetensors");
+        if (!Files.isRegularFile(weightsFile)) {
+            throw new IOException(directory + ": no model.safetensors");
+        }
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        try (SafeTensors weights = SafeTensors.open(weightsFile)) {
+            for (String name : weights.entries().keySet()) {
+                state.put(name, weights.tensor(name));
+            }
+        }
+        return state;
     }
 
     /** A model holding {@code state} (HF BertModel names); the pooler exists when its weights do. */

@@ -1,0 +1,69 @@
+package dev.jlm.models.bert;
+
+import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.io.SafeTensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Task heads save with the names Hugging Face's BERT classes use and load back with identical outputs. */
+class BertHeadsTest {
+    static final BertConfig TINY = new BertConfig(50, 16, 2, 2, 32, "gelu", 0f, 0f, 24, 2, 1e-12f);
+    static final int[] IDS = {2, 7, 9, 3, 0, 2, 5, 3, 0, 0};
+    static final int[] MASK = {1, 1, 1, 1, 0, 1, 1, 1, 0, 0};
+
+    @Test
+    void maskedLmRoundTripWithHuggingFaceNames(@TempDir Path dir) throws IOException {
+        BertForMaskedLM model = new BertForMaskedLM(TINY, 3);
+        model.savePretrained(dir);
+        try (SafeTensors st = SafeTensors.open(dir.resolve("model.safetensors"))) {
+            assertThat(st.entries().keySet()).contains("bert.embeddings.word_embeddings.weight",
+                    "bert.encoder.layer.1.attention.self.query.weight", "bert.encoder.layer.0.attention.output.LayerNorm.bias",
+                    "bert.encoder.layer.0.intermediate.dense.weight", "bert.encoder.layer.0.output.dense.weight",
+                    "bert.encoder.layer.0.output.LayerNorm.weight", "cls.predictions.transform.dense.weight",
+                    "cls.predictions.transform.LayerNorm.weight", "cls.predictions.bias")
+                    .doesNotContain("cls.predictions.decoder.weight", "bert.pooler.dense.weight");
+            assertThat(st.entries().get("bert.encoder.layer.0.intermediate.dense.weight").shape()).containsExactly(32, 16);
+        }
+        BertForMaskedLM loaded = BertForMaskedLM.fromPretrained(dir);
+        assertThat(loaded.forward(IDS, null, MASK, 2, 5).toArray()).containsExactly(model.forward(IDS, null, MASK, 2, 5).toArray());
+        Bert encoderOnly = Bert.fromPretrained(dir);
+        assertThat(encoderOnly.forward(IDS, null, MASK, 2, 5).toArray()).containsExactly(model.bert.forward(IDS, null, MASK, 2, 5).toArray());
+    }
+
+    @Test
+    void questionAnsweringAndClassificationHeads(@TempDir Path dir) throws IOException {
+        BertForQuestionAnswering qa = new BertForQuestionAnswering(new Bert(TINY, false, 1), 2);
+        qa.savePretrained(dir.resolve("qa"));
+        try (SafeTensors st = SafeTensors.open(dir.resolve("qa/model.safetensors"))) {
+            assertThat(st.entries().get("qa_outputs.weight").shape()).containsExactly(2, 16);
+        }
+        Tensor[] logits = BertForQuestionAnswering.fromPretrained(dir.resolve("qa")).forward(IDS, null, MASK, 2, 5);
+        assertThat(logits[0].toArray()).containsExactly(qa.forward(IDS, null, MASK, 2, 5)[0].toArray());
+        Tensor loss = qa.loss(qa.forward(IDS, null, MASK, 2, 5), new int[] {1, 2}, new int[] {2, -100});
+        loss.backward();
+        assertThat(qa.qaOutputs.weight.grad()).isNotNull();
+
+        BertForSequenceClassification cls = new BertForSequenceClassification(new Bert(TINY, true, 1), 4, true, 2);
+        cls.eval();
+        cls.savePretrained(dir.resolve("cls"));
+        try (SafeTensors st = SafeTensors.open(dir.resolve("cls/model.safetensors"))) {
+            assertThat(st.entries().keySet()).contains("bert.pooler.dense.weight", "classifier.weight", "classifier.bias");
+        }
+        Tensor out = cls.forward(IDS, null, MASK, 2, 5);
+        assertThat(out.shape()).containsExactly(2, 4);
+        cls.loss(out, Tensor.of(new float[] {1, 0, 0, 1, 0, 1, 0, 0}, 2, 4)).backward();
+        assertThat(cls.classifier.weight.grad()).isNotNull();
+    }
+
+    @Test
+    void tooLongInputIsAClearError() {
+        Bert bert = new Bert(TINY, false, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bert.forward(new int[30], null, null, 1, 30))
+                .hasMessageContaining("exceeds max_position_embeddings 24");
+    }
+}

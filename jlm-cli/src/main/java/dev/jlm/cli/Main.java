@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
                 PullCommand.class,
                 TokenizeCommand.class,
                 TokenizerCommand.class,
+                EmbedCommand.class,
+                SimilarityCommand.class,
+                FillMaskCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,128 @@
+package dev.jlm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.models.PretrainedModels;
+import dev.jlm.models.bert.SentenceEmbedder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code jlm embed}: sentence embeddings with the model's own pooling and normalization. */
+@Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Sentence embeddings (e.g. sentence-transformers/all-MiniLM-L6-v2, BAAI/bge-small-en-v1.5 — offline).")
+public final class EmbedCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Offline model name or model directory.")
+    String model;
+    @Option(names = "--json", description = "Print {\"embeddings\":[[…],…]} for TEXT… or --texts-json.")
+    boolean json;
+    @Option(names = "--texts-json", description = "A JSON array of strings to embed.")
+    Path textsJson;
+    @Option(names = "--input", description = "A text file, one text per line, embedded to --output.")
+    Path input;
+    @Option(names = "--output", description = "Where --input's embeddings go: .jsonl (one array per line) or .npy (float32).")
+    Path output;
+    @Option(names = "--batch-size", description = "Texts per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize = 32;
+    @Option(names = "--truncate", description = "Cut texts longer than the model's positions instead of failing.")
+    boolean truncate;
+    @Parameters(arity = "0..*", paramLabel = "TEXT", description = "Texts to embed.")
+    List<String> texts = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> inputs = new ArrayList<>(texts);
+        if (textsJson != null) {
+            inputs.addAll(readTextsJson(textsJson));
+        }
+        if (input != null) {
+            if (output == null) {
+                throw new IllegalArgumentException("--input needs --output (.jsonl or .npy)");
+            }
+            inputs.addAll(Files.readAllLines(input, StandardCharsets.UTF_8));
+        }
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("nothing to embed: give TEXT…, --texts-json or --input");
+        }
+        SentenceEmbedder embedder = SentenceEmbedder.load(PretrainedModels.resolve(model));
+        float[][] vectors = embedder.embed(inputs, batchSize, truncate);
+        if (output != null) {
+            write(output, vectors);
+            System.out.printf("%,d embeddings of size %d → %s%n", vectors.length, vectors[0].length, output);
+        } else if (json) {
+            System.out.println(new ObjectMapper().writeValueAsString(Map.of("embeddings", vectors)));
+        } else {
+            for (int i = 0; i < inputs.size(); i++) {
+                System.out.printf("%s  [%.4f, %.4f, %.4f, … %d values]%n", inputs.get(i), vectors[i][0], vectors[i][1],
+                        vectors[i][2], vectors[i].length);
+            }
+        }
+        return 0;
+    }
+
+    static List<String> readTextsJson(Path file) throws IOException {
+        JsonNode array;
+        try {
+            array = new ObjectMapper().readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (array == null || !array.isArray()) {
+            throw new IOException(file + ": expected a JSON array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            if (!array.get(i).isTextual()) {
+                throw new IOException(file + ": element " + i + " is not a string");
+            }
+            out.add(array.get(i).asText());
+        }
+        return out;
+    }
+
+    /** JSONL or NumPy .npy (float32, shape [n, d]), written to a temp file and renamed. */
+    private static void write(Path file, float[][] vectors) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        String name = file.getFileName().toString();
+        if (name.endsWith(".npy")) {
+            String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + vectors.length + ", " + vectors[0].length + "), }";
+            int total = 10 + header.length() + 1;
+            int padded = (total + 63) / 64 * 64;
+            header = header + " ".repeat(padded - total) + "\n";
+            ByteBuffer buffer = ByteBuffer.allocate(10 + header.length() + 4 * vectors.length * vectors[0].length)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            buffer.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
+                    .putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
+            for (float[] v : vectors) {
+                for (float x : v) {
+                    buffer.putFloat(x);
+                }
+            }
+            Files.write(temp, buffer.array());
+        } else if (name.endsWith(".jsonl")) {
+            ObjectMapper mapper = new ObjectMapper();
+            try (BufferedWriter out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+                for (float[] v : vectors) {
+                    out.write(mapper.writeValueAsString(v));
+                    out.newLine();
+                }
+            }
+        } else {
+            throw new IllegalArgumentException("--output must end in .jsonl or .npy: " + file);
+        }
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

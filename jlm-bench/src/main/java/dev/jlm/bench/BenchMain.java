@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 GptQualityBench.class,
                 GenerateBench.class,
                 TokenizeBench.class,
+                BertMlmBench.class,
         })
 public final class BenchMain implements Runnable {
 

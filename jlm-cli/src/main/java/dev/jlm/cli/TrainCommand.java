@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jlm train ...}: pretraining jobs. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Pretrain a model from scratch.",
-        subcommands = {TrainCommand.Gpt2.class})
+        subcommands = {TrainCommand.Gpt2.class, TrainCommand.BertMlm.class})
 public final class TrainCommand implements Runnable {
     @Override
     public void run() {
@@ -111,6 +111,84 @@ public final class TrainCommand implements Runnable {
                     o.nLayer, o.nHead, o.nEmbd, o.blockSize, tokenizer.vocabSize(), model.parameterCount(),
                     splits.train().size(), splits.val().size());
             return new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, o.out).run(!o.quiet);
+        }
+    }
+
+    /** {@code jlm train bert-mlm}: masked-language-model pretraining of a BERT from random initialization. */
+    @Command(name = "bert-mlm", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Pretrain a BERT with masked-language modelling on text files (one document per line); resumes from --out/last.")
+    public static final class BertMlm implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "FILES", description = "UTF-8 text files, one document per line.")
+        java.util.List<Path> data;
+        @Option(names = "--data", description = "More text files (same as FILES).")
+        java.util.List<Path> moreData = new java.util.ArrayList<>();
+        @Option(names = "--tokenizer", description = "A WordPiece tokenizer (file, directory or bert-base-uncased); default: train one on the data.")
+        String tokenizer;
+        @Option(names = "--vocab-size", description = "WordPiece vocabulary to train when --tokenizer is not given (default: ${DEFAULT-VALUE}).")
+        int vocabSize = 16000;
+        @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out = Path.of("out", "bert-mlm");
+        @Option(names = "--layers", description = "Encoder layers (default: ${DEFAULT-VALUE}).")
+        int layers = 4;
+        @Option(names = "--hidden-size", description = "Model width (default: ${DEFAULT-VALUE}).")
+        int hidden = 256;
+        @Option(names = "--heads", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+        int heads = 4;
+        @Option(names = "--seq-len", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+        int seqLen = 128;
+        @Option(names = "--batch-size", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+        int batchSize = 32;
+        @Option(names = "--max-steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+        int maxSteps = 10000;
+        @Option(names = "--minutes", description = "Stop after this many minutes (default: no limit).")
+        double minutes = Double.POSITIVE_INFINITY;
+        @Option(names = "--learning-rate", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+        float learningRate = 5e-4f;
+        @Option(names = "--warmup-steps", description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
+        int warmup = 200;
+        @Option(names = "--mask-probability", description = "Share of tokens to predict (default: ${DEFAULT-VALUE}).")
+        float maskProbability = 0.15f;
+        @Option(names = "--eval-interval", description = "Steps between held-out evaluations and saves (default: ${DEFAULT-VALUE}).")
+        int evalInterval = 500;
+        @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+        long seed = 1337;
+        @Option(names = "--quiet", description = "No progress bar.")
+        boolean quiet;
+
+        @Override
+        public Integer call() throws Exception {
+            java.util.List<String> texts = new java.util.ArrayList<>();
+            java.util.List<Path> files = new java.util.ArrayList<>(data);
+            files.addAll(moreData);
+            for (Path file : files) {
+                for (String line : TextCorpus.read(file).split("\n")) {
+                    if (!line.isBlank()) {
+                        texts.add(line);
+                    }
+                }
+            }
+            int cut = Math.max(1, (int) (texts.size() * 0.95));
+            if (cut >= texts.size()) {
+                throw new IllegalArgumentException("need at least two documents (lines) to keep some for evaluation");
+            }
+            java.util.List<String> train = texts.subList(0, cut);
+            java.util.List<String> heldOut = texts.subList(cut, texts.size());
+            Path last = out.resolve("last");
+            dev.jlm.text.Tokenizer tok = Files.isDirectory(last) ? Tokenizers.load(last.toString())
+                    : tokenizer != null ? Tokenizers.load(tokenizer)
+                    : dev.jlm.text.TokenizerTrainer.trainWordPiece(train, vocabSize, 2, size -> { });
+            var config = new dev.jlm.models.bert.BertConfig(tok.vocabSize(), hidden, layers, heads, 4 * hidden, "gelu", 0.1f, 0.1f,
+                    seqLen, 2, 1e-12f);
+            var model = new dev.jlm.models.bert.BertForMaskedLM(config, seed);
+            var settings = new dev.jlm.models.bert.MaskedLmTrainer.Settings(batchSize, seqLen, maxSteps, minutes * 60,
+                    learningRate, warmup, 0.01f, maskProbability, evalInterval, seed);
+            System.out.printf("BERT: %d layers, width %d, %d heads, vocabulary %,d — %,d parameters; %,d training documents%n",
+                    layers, hidden, heads, tok.vocabSize(), model.parameterCount(), train.size());
+            var result = new dev.jlm.models.bert.MaskedLmTrainer(model, tok, train, heldOut, settings, out).run(!quiet);
+            System.out.printf("%d steps in %.0f s (%,.0f tokens/s): loss %.4f, held-out masked-token accuracy %.4f%n",
+                    result.steps(), result.seconds(), result.tokensPerSecond(), result.finalLoss(), result.maskedAccuracy());
+            System.out.println("model: " + out + "   plot: " + result.plot());
+            return 0;
         }
     }
 }

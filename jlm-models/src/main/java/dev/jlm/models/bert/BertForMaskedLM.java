@@ -48,7 +48,36 @@ public final class BertForMaskedLM extends Module {
 
     /** Mean cross-entropy over positions whose label is not -100 (HF's convention). */
     public Tensor loss(int[] ids, int[] typeIds, int[] attentionMask, int[] labels, int batch, int t) {
-        return F.crossEntropy(forward(ids, typeIds, attentionMask, batch, t), labels, -100);
+        Prediction p = predictMasked(ids, typeIds, attentionMask, labels, batch, t);
+        return F.crossEntropy(p.logits(), p.labels(), -100);
+    }
+
+    /** Vocabulary logits [n, V] of the n labelled positions, with their labels. */
+    public record Prediction(Tensor logits, int[] labels) {
+    }
+
+    /**
+     * The head applied only to positions that carry a label (≈15% of them): the same loss as over every position,
+     * at a fraction of the vocabulary-sized matrix products.
+     */
+    public Prediction predictMasked(int[] ids, int[] typeIds, int[] attentionMask, int[] labels, int batch, int t) {
+        Tensor hidden = bert.forward(ids, typeIds, attentionMask, batch, t);
+        int count = 0;
+        for (int label : labels) {
+            count += label != -100 ? 1 : 0;
+        }
+        int[] rows = new int[Math.max(count, 1)];
+        int[] kept = new int[rows.length];
+        java.util.Arrays.fill(kept, -100);
+        for (int i = 0, n = 0; i < labels.length; i++) {
+            if (labels[i] != -100) {
+                rows[n] = i;
+                kept[n++] = labels[i];
+            }
+        }
+        // Gathering rows is an embedding lookup into the hidden states (its backward scatters the gradient back).
+        Tensor selected = F.embedding(hidden.reshape(batch * t, bert.config.hiddenSize()), rows, rows.length);
+        return new Prediction(logits(selected), kept);
     }
 
     public static BertForMaskedLM fromPretrained(Path directory) throws IOException {

@@ -1,0 +1,255 @@
+package dev.jlm.models.bert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.models.train.TrainingMonitor;
+import dev.jlm.tensor.F;
+import dev.jlm.tensor.GradMode;
+import dev.jlm.tensor.Memory;
+import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.io.SafeTensors;
+import dev.jlm.tensor.optim.AdamW;
+import dev.jlm.tensor.optim.GradClip;
+import dev.jlm.tensor.optim.LrSchedule;
+import dev.jlm.tensor.optim.Optimizer;
+import dev.jlm.text.EncodeOptions;
+import dev.jlm.text.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Masked-language-model pretraining (BERT's recipe): documents are tokenized into one stream, cut into random
+ * windows wrapped in {@code [CLS] … [SEP]}, and 15% of the tokens are chosen for prediction — 80% replaced by
+ * {@code [MASK]}, 10% by a random token, 10% left as they are. AdamW with linear warmup and decay; the last state is
+ * saved for resume, and batches and masks are drawn from generators seeded per step.
+ */
+public final class MaskedLmTrainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Training settings; the run stops at {@code maxSteps} or after {@code maxSeconds}, whichever comes first. */
+    public record Settings(int batchSize, int sequenceLength, int maxSteps, double maxSeconds, float learningRate,
+                           int warmupSteps, float weightDecay, float maskProbability, int evalInterval, long seed) {
+    }
+
+    /** What a finished run reports. */
+    public record Result(int steps, float finalLoss, double maskedAccuracy, double evalLoss, double seconds,
+                         double tokensPerSecond, Path plot) {
+    }
+
+    private final BertForMaskedLM model;
+    private final Tokenizer tokenizer;
+    private final int[] train;
+    private final int[] heldOut;
+    private final Settings settings;
+    private final Path outDir;
+    private final int cls;
+    private final int sep;
+    private final int mask;
+    private final int firstRegular;
+
+    public MaskedLmTrainer(BertForMaskedLM model, Tokenizer tokenizer, List<String> trainTexts, List<String> heldOutTexts,
+                           Settings settings, Path outDir) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+        this.outDir = outDir;
+        this.cls = require(tokenizer, "[CLS]");
+        this.sep = require(tokenizer, "[SEP]");
+        this.mask = require(tokenizer, "[MASK]");
+        this.firstRegular = Math.max(Math.max(cls, sep), Math.max(mask, require(tokenizer, "[PAD]"))) + 1;
+        this.train = stream(trainTexts);
+        this.heldOut = stream(heldOutTexts);
+        int window = settings.sequenceLength() - 2;
+        if (train.length <= window || heldOut.length <= window) {
+            throw new IllegalArgumentException("sequence length " + settings.sequenceLength() + " is longer than the text ("
+                    + train.length + " training / " + heldOut.length + " held-out tokens)");
+        }
+    }
+
+    private static int require(Tokenizer tokenizer, String token) {
+        int id = tokenizer.tokenToId(token);
+        if (id < 0) {
+            throw new IllegalArgumentException("the tokenizer has no " + token + " token (masked-LM training needs a BERT vocabulary)");
+        }
+        return id;
+    }
+
+    /** All texts' token ids, one after the other, separated by [SEP]. */
+    private int[] stream(List<String> texts) {
+        EncodeOptions plain = EncodeOptions.DEFAULT.withoutSpecialTokens();
+        return tokenizer.encodeBatch(texts, plain).stream().flatMapToInt(e -> {
+            int[] ids = Arrays.copyOf(e.ids(), e.length() + 1);
+            ids[e.length()] = sep;
+            return Arrays.stream(ids);
+        }).toArray();
+    }
+
+    /** Inputs, labels (-100 where nothing is predicted) and an all-ones attention mask for one batch. */
+    record Batch(int[] inputs, int[] labels, int[] attention) {
+    }
+
+    Batch sample(int[] tokens, SplittableRandom random) {
+        int b = settings.batchSize();
+        int t = settings.sequenceLength();
+        int window = t - 2;
+        int[] inputs = new int[b * t];
+        int[] labels = new int[b * t];
+        Arrays.fill(labels, -100);
+        int vocab = tokenizer.vocabSize();
+        for (int row = 0; row < b; row++) {
+            int start = random.nextInt(tokens.length - window);
+            int base = row * t;
+            inputs[base] = cls;
+            inputs[base + t - 1] = sep;
+            System.arraycopy(tokens, start, inputs, base + 1, window);
+            for (int i = 1; i < t - 1; i++) {
+                int token = inputs[base + i];
+                if (token < firstRegular || random.nextDouble() >= settings.maskProbability()) {
+                    continue;
+                }
+                labels[base + i] = token;
+                double r = random.nextDouble();
+                if (r < 0.8) {
+                    inputs[base + i] = mask;
+                } else if (r < 0.9) {
+                    inputs[base + i] = firstRegular + random.nextInt(vocab - firstRegular);
+                }
+            }
+        }
+        int[] attention = new int[b * t];
+        Arrays.fill(attention, 1);
+        return new Batch(inputs, labels, attention);
+    }
+
+    /** Trains (resuming from {@code outDir/last} when present); evaluates masked-token accuracy on held-out text. */
+    public Result run(boolean showProgress) throws IOException {
+        AdamW optimizer = new AdamW(Optimizer.decayMatricesOnly(model, settings.weightDecay()), settings.learningRate(),
+                0.9f, 0.999f, 1e-6f);
+        LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), settings.warmupSteps(), settings.maxSteps());
+        int step = 0;
+        Path last = outDir.resolve("last");
+        if (Files.isDirectory(last)) {
+            model.loadStateDict(BertForMaskedLM.fromPretrained(last).stateDict(), true);
+            Map<String, float[]> state = new LinkedHashMap<>();
+            try (SafeTensors st = SafeTensors.open(last.resolve("optimizer.safetensors"))) {
+                for (String name : st.entries().keySet()) {
+                    state.put(name, st.tensor(name).toArray());
+                }
+            }
+            optimizer.loadState(state);
+            JsonNode trainer = JSON.readTree(last.resolve("trainer_state.json").toFile());
+            step = trainer.get("step").asInt();
+        }
+        int tokensPerStep = settings.batchSize() * settings.sequenceLength();
+        long start = System.nanoTime();
+        float loss = Float.NaN;
+        int done = 0;
+        try (TrainingMonitor monitor = new TrainingMonitor(outDir, "BERT masked-LM pretraining", step, settings.maxSteps(), showProgress)) {
+            while (step < settings.maxSteps() && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
+                long t0 = System.nanoTime();
+                optimizer.setLearningRate(schedule.at(step));
+                model.train(true);
+                SplittableRandom random = new SplittableRandom(settings.seed() * 1_000_003L + step);
+                model.reseedDropout(random.nextLong());
+                Batch batch = sample(train, random);
+                try (var scope = Memory.scope()) {
+                    Tensor l = model.loss(batch.inputs(), null, batch.attention(), batch.labels(), settings.batchSize(),
+                            settings.sequenceLength());
+                    loss = l.item();
+                    l.backward();
+                    GradClip.clipGradNorm(model.parameters(), 1f);
+                    optimizer.step();
+                    optimizer.zeroGrad();
+                }
+                step++;
+                done++;
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                double eta = Math.min((settings.maxSteps() - step) * elapsed / done, settings.maxSeconds() - elapsed);
+                monitor.step(step, loss, tokensPerStep / ((System.nanoTime() - t0) / 1e9), eta, Map.of("lr", schedule.at(step)));
+                if (step % settings.evalInterval() == 0) {
+                    double[] eval = evaluate(20);
+                    monitor.evaluation(step, Map.of("val_loss", eval[0], "masked_token_accuracy", eval[1]));
+                    save(step, optimizer);
+                }
+            }
+            double[] eval = evaluate(50);
+            monitor.evaluation(step, Map.of("val_loss", eval[0], "masked_token_accuracy", eval[1]));
+            save(step, optimizer);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Result(step, loss, eval[1], eval[0], seconds, (double) done * tokensPerStep / seconds, monitor.plotFile());
+        }
+    }
+
+    /** {mean loss, masked-token accuracy} over {@code batches} fixed held-out batches. */
+    public double[] evaluate(int batches) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        double lossSum = 0;
+        long correct = 0;
+        long total = 0;
+        SplittableRandom random = new SplittableRandom(settings.seed() + 424242);
+        try (var off = GradMode.off()) {
+            for (int i = 0; i < batches; i++) {
+                Batch batch = sample(heldOut, random);
+                try (var scope = Memory.scope()) {
+                    BertForMaskedLM.Prediction p = model.predictMasked(batch.inputs(), null, batch.attention(), batch.labels(),
+                            settings.batchSize(), settings.sequenceLength());
+                    lossSum += F.crossEntropy(p.logits(), p.labels(), -100).item();
+                    int[] predicted = F.argmax(p.logits(), -1);
+                    for (int row = 0; row < predicted.length; row++) {
+                        if (p.labels()[row] != -100) {
+                            total++;
+                            correct += predicted[row] == p.labels()[row] ? 1 : 0;
+                        }
+                    }
+                }
+            }
+        } finally {
+            model.train(wasTraining);
+        }
+        return new double[] {lossSum / batches, (double) correct / Math.max(1, total)};
+    }
+
+    /** The model (HF layout) with tokenizer in {@code outDir}, plus optimizer and step in {@code outDir/last}. */
+    private void save(int step, AdamW optimizer) throws IOException {
+        Path temp = outDir.resolve("last.saving");
+        deleteTree(temp);
+        model.savePretrained(temp);
+        tokenizer.save(temp);
+        SafeTensors.Writer writer = SafeTensors.writer();
+        optimizer.state().forEach((name, values) -> writer.add(name, Tensor.of(values, values.length)));
+        writer.write(temp.resolve("optimizer.safetensors"));
+        JSON.writeValue(temp.resolve("trainer_state.json").toFile(), Map.of("step", step));
+        Path last = outDir.resolve("last");
+        Path old = outDir.resolve("last.old");
+        deleteTree(old);
+        if (Files.exists(last)) {
+            Files.move(last, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(temp, last, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+        model.savePretrained(outDir);
+        tokenizer.save(outDir);
+    }
+
+    private static void deleteTree(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 GenerateBench.class,
                 TokenizeBench.class,
                 BertMlmBench.class,
+                EmbedBench.class,
         })
 public final class BenchMain implements Runnable {
 

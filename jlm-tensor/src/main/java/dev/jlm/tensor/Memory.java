@@ -15,6 +15,9 @@ public final class Memory {
     private static final Map<Integer, ArrayDeque<float[]>> POOL = new ConcurrentHashMap<>();
     private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
     private static final java.util.concurrent.atomic.LongAdder FRESH_BYTES = new java.util.concurrent.atomic.LongAdder();
+    /** Bytes held by the pool; beyond a quarter of the heap, released buffers go to the garbage collector instead. */
+    private static final java.util.concurrent.atomic.AtomicLong POOLED_BYTES = new java.util.concurrent.atomic.AtomicLong();
+    private static final long POOL_LIMIT = Runtime.getRuntime().maxMemory() / 4;
 
     private Memory() {
     }
@@ -42,6 +45,9 @@ public final class Memory {
         if (free != null) {
             synchronized (free) {
                 buffer = free.poll();
+            }
+            if (buffer != null) {
+                POOLED_BYTES.addAndGet(-4L * size);
             }
         }
         if (buffer == null) {
@@ -71,6 +77,11 @@ public final class Memory {
         @Override
         public void close() {
             for (float[] buffer : owned) {
+                if (POOLED_BYTES.addAndGet(4L * buffer.length) > POOL_LIMIT) {
+                    // Shapes that keep changing (variable-length batches) would grow the pool without bound.
+                    POOLED_BYTES.addAndGet(-4L * buffer.length);
+                    continue;
+                }
                 ArrayDeque<float[]> free = POOL.computeIfAbsent(buffer.length, n -> new ArrayDeque<>());
                 synchronized (free) {
                     free.push(buffer);

@@ -60,9 +60,14 @@ public final class Bert extends Module {
             for (int i = 0; i < positions.length; i++) {
                 positions[i] = i % t;
             }
-            Tensor x = wordEmbeddings.forward(ids, batch, t)
-                    .add(tokenTypeEmbeddings.forward(typeIds != null ? typeIds : new int[batch * t], batch, t))
-                    .add(positionEmbeddings.forward(positions, batch, t));
+            return forwardTokens(ids, typeIds != null ? typeIds : new int[batch * t], positions).reshape(batch, t, -1);
+        }
+
+        /** Embeddings [N, H] of N tokens given with their segment ids and positions. */
+        Tensor forwardTokens(int[] ids, int[] typeIds, int[] positions) {
+            int n = ids.length;
+            Tensor x = wordEmbeddings.forward(ids, n).add(tokenTypeEmbeddings.forward(typeIds, n))
+                    .add(positionEmbeddings.forward(positions, n));
             return dropout.forward(layerNorm.forward(x));
         }
     }
@@ -101,7 +106,15 @@ public final class Bert extends Module {
         }
 
         Tensor forward(Tensor x, Tensor mask) {
-            Tensor h = attention.forward(x, mask);
+            return feedForward(attention.forward(x, mask));
+        }
+
+        /** The same layer over the real tokens [N, H] of sequences of the given lengths, laid end to end. */
+        Tensor forwardUnpadded(Tensor x, int[] lengths) {
+            return feedForward(attention.forwardUnpadded(x, lengths));
+        }
+
+        private Tensor feedForward(Tensor h) {
             Tensor inner = activation(act, intermediate.forward(h));
             return outputNorm.forward(h.add(outputDropout.forward(output.forward(inner))));
         }
@@ -138,6 +151,32 @@ public final class Bert extends Module {
             Tensor v = value.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
             Tensor context = Attention.scaledDotProduct(q, k, v, false, mask).transpose(1, 2).reshape(b, t, h);
             return layerNorm.forward(x.add(dropout.forward(dense.forward(context))));
+        }
+
+        Tensor forwardUnpadded(Tensor x, int[] lengths) {
+            int h = x.size(1);
+            Tensor q = query.forward(x);
+            Tensor k = key.forward(x);
+            Tensor v = value.forward(x);
+            List<Tensor> contexts = new ArrayList<>();
+            int start = 0;
+            for (int length : lengths) {
+                if (length == 0) {
+                    continue;
+                }
+                int end = start + length;
+                contexts.add(Attention.scaledDotProduct(heads(q, start, end), heads(k, start, end), heads(v, start, end), false,
+                        null).transpose(1, 2).reshape(length, h));
+                start = end;
+            }
+            Tensor context = contexts.size() == 1 ? contexts.get(0) : F.concat(contexts, 0);
+            return layerNorm.forward(x.add(dropout.forward(dense.forward(context))));
+        }
+
+        /** Rows [start, end) of a [N, H] projection as one sequence's heads [1, heads, L, H/heads]. */
+        private Tensor heads(Tensor projected, int start, int end) {
+            int h = projected.size(1);
+            return projected.slice(0, start, end).reshape(1, end - start, heads, h / heads).transpose(1, 2);
         }
     }
 
@@ -176,19 +215,52 @@ public final class Bert extends Module {
 
     /**
      * Final hidden states [B, T, H] for a [B, T] batch; {@code attentionMask} (1 = token, 0 = padding) and
-     * {@code typeIds} may be null.
+     * {@code typeIds} may be null. A padded batch runs on its real tokens only — every layer but attention works
+     * token by token, and attention runs per sequence — so padding costs nothing; padded positions come back as zeros.
      */
     public Tensor forward(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
         if (t > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("sequence of " + t + " tokens exceeds max_position_embeddings "
                     + config.maxPositionEmbeddings() + " (truncate it)");
         }
-        Tensor mask = attentionMask == null ? null : F.paddingMask(attentionMask, batch, t);
+        if (attentionMask != null && java.util.Arrays.stream(attentionMask).anyMatch(m -> m == 0)) {
+            return forwardUnpadded(ids, typeIds, attentionMask, batch, t);
+        }
         Tensor x = embeddings.forward(ids, typeIds, batch, t);
         for (Layer layer : encoder.layer) {
-            x = layer.forward(x, mask);
+            x = layer.forward(x, null);
         }
         return x;
+    }
+
+    private Tensor forwardUnpadded(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
+        int n = (int) java.util.Arrays.stream(attentionMask).filter(m -> m != 0).count();
+        int[] realIds = new int[n];
+        int[] realTypes = new int[n];
+        int[] positions = new int[n];
+        int[] lengths = new int[batch];
+        int[] slot = new int[batch * t];
+        for (int b = 0, k = 0; b < batch; b++) {
+            for (int j = 0; j < t; j++) {
+                int at = b * t + j;
+                if (attentionMask[at] == 0) {
+                    slot[at] = n;
+                    continue;
+                }
+                realIds[k] = ids[at];
+                realTypes[k] = typeIds == null ? 0 : typeIds[at];
+                positions[k] = j;
+                slot[at] = k++;
+                lengths[b]++;
+            }
+        }
+        Tensor x = embeddings.forwardTokens(realIds, realTypes, positions);
+        for (Layer layer : encoder.layer) {
+            x = layer.forwardUnpadded(x, lengths);
+        }
+        // Back to [B, T, H]: gather rows of the tokens plus one zero row that every padded position reads.
+        Tensor withZero = F.concat(List.of(x, Tensor.zeros(1, config.hiddenSize())), 0);
+        return F.embedding(withZero, slot, batch, t);
     }
 
     /** The pooler's output [B, H] for final hidden states. */

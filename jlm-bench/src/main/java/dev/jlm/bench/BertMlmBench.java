@@ -50,7 +50,7 @@ public final class BertMlmBench implements Callable<Integer> {
         BertConfig config = new BertConfig(tokenizer.vocabSize(), 256, 4, 4, 1024, "gelu", 0.1f, 0.1f, 128, 2, 1e-12f);
         BertForMaskedLM model = new BertForMaskedLM(config, 1337);
         MaskedLmTrainer.Settings settings = new MaskedLmTrainer.Settings(32, 128, 1_000_000, budget * 60, 5e-4f, 200, 0.01f,
-                0.15f, 500, 1337);
+                0.15f, false, 500, 1337);
         Path dir = out != null ? out : Files.createTempDirectory("jlm-bert-mlm");
         MaskedLmTrainer.Result result = new MaskedLmTrainer(model, tokenizer, train, test, settings, dir).run(false);
         System.out.printf("Reuters-21578 ModApte: %,d training / %,d test documents; WordPiece %,d tokens trained in %.1f s%n",

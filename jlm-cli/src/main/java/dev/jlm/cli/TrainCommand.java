@@ -148,6 +148,8 @@ public final class TrainCommand implements Runnable {
         int warmup = 200;
         @Option(names = "--mask-probability", description = "Share of tokens to predict (default: ${DEFAULT-VALUE}).")
         float maskProbability = 0.15f;
+        @Option(names = "--whole-word-masking", description = "Mask whole words (a token and its ## pieces) together.")
+        boolean wholeWordMasking;
         @Option(names = "--eval-interval", description = "Steps between held-out evaluations and saves (default: ${DEFAULT-VALUE}).")
         int evalInterval = 500;
         @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
@@ -181,7 +183,7 @@ public final class TrainCommand implements Runnable {
                     seqLen, 2, 1e-12f);
             var model = new dev.jlm.models.bert.BertForMaskedLM(config, seed);
             var settings = new dev.jlm.models.bert.MaskedLmTrainer.Settings(batchSize, seqLen, maxSteps, minutes * 60,
-                    learningRate, warmup, 0.01f, maskProbability, evalInterval, seed);
+                    learningRate, warmup, 0.01f, maskProbability, wholeWordMasking, evalInterval, seed);
             System.out.printf("BERT: %d layers, width %d, %d heads, vocabulary %,d — %,d parameters; %,d training documents%n",
                     layers, hidden, heads, tok.vocabSize(), model.parameterCount(), train.size());
             var result = new dev.jlm.models.bert.MaskedLmTrainer(model, tok, train, heldOut, settings, out).run(!quiet);

@@ -279,34 +279,34 @@ public final class Bert extends Module {
      */
     public static Bert fromPretrained(Path directory) throws IOException {
         Path configFile = directory.resolve("config.json");
-        Path weightsFile = directory.resolve("model.safetensors");
         if (!Files.isRegularFile(configFile)) {
             throw new IOException(directory + ": no config.json (not a Hugging Face model directory)");
         }
-        if (!Files.isRegularFile(weightsFile)) {
-            throw new IOException(directory + ": no model.safetensors");
-        }
         BertConfig config = BertConfig.read(configFile);
-        try (SafeTensors weights = SafeTensors.open(weightsFile)) {
-            String prefix = weights.contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
-            Map<String, Tensor> state = new LinkedHashMap<>();
-            for (String name : weights.entries().keySet()) {
-                if (name.startsWith(prefix) && (name.startsWith(prefix + "embeddings.") || name.startsWith(prefix + "encoder.")
-                        || name.startsWith(prefix + "pooler."))) {
-                    state.put(name.substring(prefix.length()), weights.tensor(name));
-                }
+        Map<String, Tensor> stored = readState(directory);
+        String prefix = stored.containsKey("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        stored.forEach((name, tensor) -> {
+            if (name.startsWith(prefix) && (name.startsWith(prefix + "embeddings.") || name.startsWith(prefix + "encoder.")
+                    || name.startsWith(prefix + "pooler.")) && !name.endsWith("position_ids")) {
+                state.put(name.substring(prefix.length()), tensor);
             }
-            return fromStateDict(config, state, weightsFile.toString());
-        }
+        });
+        return fromStateDict(config, state, directory.toString());
     }
 
     /**
-     * Every tensor of a Hugging Face BERT checkpoint directory by name (as stored), with its config; for task models.
+     * Every tensor of a Hugging Face BERT checkpoint directory by name (as stored): {@code model.safetensors}, or
+     * PyTorch's {@code pytorch_model.bin}.
      */
     public static Map<String, Tensor> readState(Path directory) throws IOException {
         Path weightsFile = directory.resolve("model.safetensors");
         if (!Files.isRegularFile(weightsFile)) {
-            throw new IOException(directory + ": no model.safetensors");
+            Path torch = directory.resolve("pytorch_model.bin");
+            if (Files.isRegularFile(torch)) {
+                return dev.jlm.models.TorchCheckpoint.read(torch);
+            }
+            throw new IOException(directory + ": no model.safetensors or pytorch_model.bin");
         }
         Map<String, Tensor> state = new LinkedHashMap<>();
         try (SafeTensors weights = SafeTensors.open(weightsFile)) {

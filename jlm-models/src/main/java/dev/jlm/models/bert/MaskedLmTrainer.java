@@ -29,8 +29,8 @@ import java.util.stream.Stream;
 
 /**
  * Masked-language-model pretraining (BERT's recipe): documents are tokenized into one stream, cut into random
- * windows wrapped in {@code [CLS] … [SEP]}, and 15% of the tokens are chosen for prediction — 80% replaced by
- * {@code [MASK]}, 10% by a random token, 10% left as they are. AdamW with linear warmup and decay; the last state is
+ * windows wrapped in {@code [CLS] … [SEP]}, and 15% of the tokens (or of the words, with whole-word masking) are
+ * chosen for prediction — 80% replaced by {@code [MASK]}, 10% by a random token, 10% left as they are. AdamW with linear warmup and decay; the last state is
  * saved for resume, and batches and masks are drawn from generators seeded per step.
  */
 public final class MaskedLmTrainer {
@@ -38,7 +38,8 @@ public final class MaskedLmTrainer {
 
     /** Training settings; the run stops at {@code maxSteps} or after {@code maxSeconds}, whichever comes first. */
     public record Settings(int batchSize, int sequenceLength, int maxSteps, double maxSeconds, float learningRate,
-                           int warmupSteps, float weightDecay, float maskProbability, int evalInterval, long seed) {
+                           int warmupSteps, float weightDecay, float maskProbability, boolean wholeWordMasking,
+                           int evalInterval, long seed) {
     }
 
     /** What a finished run reports. */
@@ -56,6 +57,8 @@ public final class MaskedLmTrainer {
     private final int sep;
     private final int mask;
     private final int firstRegular;
+    /** Which ids are word-piece continuations ({@code ##…}), for whole-word masking. */
+    private final boolean[] continuation;
 
     public MaskedLmTrainer(BertForMaskedLM model, Tokenizer tokenizer, List<String> trainTexts, List<String> heldOutTexts,
                            Settings settings, Path outDir) {
@@ -67,6 +70,10 @@ public final class MaskedLmTrainer {
         this.sep = require(tokenizer, "[SEP]");
         this.mask = require(tokenizer, "[MASK]");
         this.firstRegular = Math.max(Math.max(cls, sep), Math.max(mask, require(tokenizer, "[PAD]"))) + 1;
+        this.continuation = new boolean[tokenizer.vocabSize()];
+        for (int id = 0; id < continuation.length; id++) {
+            continuation[id] = tokenizer.idToToken(id).startsWith("##");
+        }
         this.train = stream(trainTexts);
         this.heldOut = stream(heldOutTexts);
         int window = settings.sequenceLength() - 2;
@@ -112,18 +119,24 @@ public final class MaskedLmTrainer {
             inputs[base] = cls;
             inputs[base + t - 1] = sep;
             System.arraycopy(tokens, start, inputs, base + 1, window);
-            for (int i = 1; i < t - 1; i++) {
-                int token = inputs[base + i];
-                if (token < firstRegular || random.nextDouble() >= settings.maskProbability()) {
-                    continue;
+            for (int i = 1; i < t - 1; ) {
+                // A unit is one token, or with whole-word masking a word: a token and its ## continuations.
+                int end = i + 1;
+                while (settings.wholeWordMasking() && end < t - 1 && continuation[inputs[base + end]]) {
+                    end++;
                 }
-                labels[base + i] = token;
-                double r = random.nextDouble();
-                if (r < 0.8) {
-                    inputs[base + i] = mask;
-                } else if (r < 0.9) {
-                    inputs[base + i] = firstRegular + random.nextInt(vocab - firstRegular);
+                boolean chosen = inputs[base + i] >= firstRegular && random.nextDouble() < settings.maskProbability();
+                for (int j = i; chosen && j < end; j++) {
+                    int token = inputs[base + j];
+                    labels[base + j] = token;
+                    double r = random.nextDouble();
+                    if (r < 0.8) {
+                        inputs[base + j] = mask;
+                    } else if (r < 0.9) {
+                        inputs[base + j] = firstRegular + random.nextInt(vocab - firstRegular);
+                    }
                 }
+                i = end;
             }
         }
         int[] attention = new int[b * t];

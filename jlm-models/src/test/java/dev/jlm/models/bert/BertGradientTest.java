@@ -1,0 +1,53 @@
+package dev.jlm.models.bert;
+
+import dev.jlm.tensor.GradMode;
+import dev.jlm.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Finite-difference check of the masked-LM loss's gradient through every kind of BERT parameter. */
+class BertGradientTest {
+    static final BertConfig TINY = new BertConfig(20, 8, 2, 2, 16, "gelu", 0f, 0f, 12, 2, 1e-12f);
+
+    @Test
+    void maskedLmGradientsMatchFiniteDifferences() {
+        BertForMaskedLM model = new BertForMaskedLM(TINY, 5);
+        int[] ids = {1, 5, 7, 3, 9, 2, 1, 4, 6, 8, 0, 0};
+        int[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+        int[] labels = {-100, 11, -100, 12, -100, -100, -100, 13, -100, 14, -100, -100};
+        Tensor loss = model.loss(ids, null, mask, labels, 2, 6);
+        loss.backward();
+        Map<String, Tensor> params = model.namedParameters();
+        for (String name : new String[] {"bert.embeddings.word_embeddings.weight", "bert.embeddings.position_embeddings.weight",
+                "bert.encoder.layer.0.attention.self.query.weight", "bert.encoder.layer.1.attention.self.key.bias",
+                "bert.encoder.layer.0.attention.output.LayerNorm.weight", "bert.encoder.layer.1.intermediate.dense.weight",
+                "bert.encoder.layer.1.output.dense.bias", "cls.predictions.transform.dense.weight", "cls.predictions.bias"}) {
+            Tensor p = params.get(name);
+            float[] analytic = p.grad().toArray();
+            float[] data = p.data();
+            for (int i = 0; i < Math.min(6, p.numel()); i++) {
+                int at = p.offset() + i * Math.max(1, p.numel() / 6);
+                int index = at - p.offset();
+                float saved = data[at];
+                double eps = 1e-2;
+                data[at] = (float) (saved + eps);
+                double plus = value(model, ids, mask, labels);
+                data[at] = (float) (saved - eps);
+                double minus = value(model, ids, mask, labels);
+                data[at] = saved;
+                double numeric = (plus - minus) / (2 * eps);
+                assertThat((double) analytic[index]).as("%s[%d]", name, index)
+                        .isCloseTo(numeric, org.assertj.core.data.Offset.offset(2e-3 + 1e-2 * Math.abs(numeric)));
+            }
+        }
+    }
+
+    private static double value(BertForMaskedLM model, int[] ids, int[] mask, int[] labels) {
+        try (var off = GradMode.off()) {
+            return model.loss(ids, null, mask, labels, 2, 6).item();
+        }
+    }
+}

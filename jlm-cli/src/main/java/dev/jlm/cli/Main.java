@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 EmbedCommand.class,
                 SimilarityCommand.class,
                 FillMaskCommand.class,
+                EvalCommand.class,
         })
 public final class Main implements Runnable {
 

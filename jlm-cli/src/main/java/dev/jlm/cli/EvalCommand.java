@@ -1,0 +1,45 @@
+package dev.jlm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.tasks.squad.SquadEvaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code jlm eval ...}: standard metrics on any system's predictions. */
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Score predictions with standard metrics.",
+        subcommands = {EvalCommand.Squad.class})
+public final class EvalCommand implements Runnable {
+    @Override
+    public void run() {
+        picocli.CommandLine.usage(this, System.out);
+    }
+
+    /** {@code jlm eval squad}: the official SQuAD v1.1 / v2.0 evaluation, number for number. */
+    @Command(name = "squad", mixinStandardHelpOptions = true,
+            description = "SQuAD EM/F1 exactly as the official evaluate-v1.1.py / evaluate-v2.0.py (version read from --data).")
+    public static final class Squad implements Callable<Integer> {
+        @Option(names = "--data", required = true, description = "SQuAD data set JSON (dev-v1.1.json, dev-v2.0.json, …).")
+        Path data;
+        @Option(names = "--predictions", required = true, description = "JSON object: question id → predicted answer text.")
+        Path predictions;
+        @Option(names = "--na-prob", description = "v2.0: JSON object of question id → probability of no answer.")
+        Path naProb;
+        @Option(names = "--json", description = "Print the official script's JSON object as the last line.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> result = SquadEvaluation.evaluate(data, predictions, naProb, System.err);
+            if (json) {
+                System.out.println(new ObjectMapper().writeValueAsString(result));
+            } else {
+                result.forEach((k, v) -> System.out.printf("%-20s %s%n", k, v));
+            }
+            return 0;
+        }
+    }
+}

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 SimilarityCommand.class,
                 FillMaskCommand.class,
                 EvalCommand.class,
+                DataCommand.class,
         })
 public final class Main implements Runnable {
 

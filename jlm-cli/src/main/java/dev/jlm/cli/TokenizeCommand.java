@@ -1,6 +1,5 @@
 package dev.jlm.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.text.Encoding;
 import dev.jlm.text.Tokenizer;
@@ -45,21 +44,7 @@ public final class TokenizeCommand implements Callable<Integer> {
         if (text != null) {
             texts.add(text);
         } else {
-            JsonNode array;
-            try {
-                array = new ObjectMapper().readTree(textsJson.toFile());
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new java.io.IOException(textsJson + ": not valid JSON (" + e.getOriginalMessage() + ")");
-            }
-            if (array == null || !array.isArray()) {
-                throw new java.io.IOException(textsJson + ": expected a JSON array of strings");
-            }
-            for (int i = 0; i < array.size(); i++) {
-                if (!array.get(i).isTextual()) {
-                    throw new java.io.IOException(textsJson + ": element " + i + " is not a string");
-                }
-                texts.add(array.get(i).asText());
-            }
+            texts.addAll(EmbedCommand.readTextsJson(textsJson));
         }
         ObjectMapper mapper = new ObjectMapper();
         for (String t : texts) {

@@ -1,13 +1,11 @@
 package dev.jlm.models.bert;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.models.train.ResumeState;
 import dev.jlm.models.train.TrainingMonitor;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.GradMode;
 import dev.jlm.tensor.Memory;
 import dev.jlm.tensor.Tensor;
-import dev.jlm.tensor.io.SafeTensors;
 import dev.jlm.tensor.optim.AdamW;
 import dev.jlm.tensor.optim.GradClip;
 import dev.jlm.tensor.optim.LrSchedule;
@@ -18,14 +16,10 @@ import dev.jlm.text.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Masked-language-model pretraining (BERT's recipe): documents are tokenized into one stream, cut into random
@@ -34,8 +28,6 @@ import java.util.stream.Stream;
  * saved for resume, and batches and masks are drawn from generators seeded per step.
  */
 public final class MaskedLmTrainer {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Training settings; the run stops at {@code maxSteps} or after {@code maxSeconds}, whichever comes first. */
     public record Settings(int batchSize, int sequenceLength, int maxSteps, double maxSeconds, float learningRate,
                            int warmupSteps, float weightDecay, float maskProbability, boolean wholeWordMasking,
@@ -150,18 +142,10 @@ public final class MaskedLmTrainer {
                 0.9f, 0.999f, 1e-6f);
         LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), settings.warmupSteps(), settings.maxSteps());
         int step = 0;
-        Path last = outDir.resolve("last");
+        Path last = ResumeState.folder(outDir);
         if (Files.isDirectory(last)) {
             model.loadStateDict(BertForMaskedLM.fromPretrained(last).stateDict(), true);
-            Map<String, float[]> state = new LinkedHashMap<>();
-            try (SafeTensors st = SafeTensors.open(last.resolve("optimizer.safetensors"))) {
-                for (String name : st.entries().keySet()) {
-                    state.put(name, st.tensor(name).toArray());
-                }
-            }
-            optimizer.loadState(state);
-            JsonNode trainer = JSON.readTree(last.resolve("trainer_state.json").toFile());
-            step = trainer.get("step").asInt();
+            step = ResumeState.restore(outDir, optimizer).get("step").asInt();
         }
         int tokensPerStep = settings.batchSize() * settings.sequenceLength();
         long start = System.nanoTime();
@@ -235,34 +219,12 @@ public final class MaskedLmTrainer {
 
     /** The model (HF layout) with tokenizer in {@code outDir}, plus optimizer and step in {@code outDir/last}. */
     private void save(int step, AdamW optimizer) throws IOException {
-        Path temp = outDir.resolve("last.saving");
-        deleteTree(temp);
-        model.savePretrained(temp);
-        tokenizer.save(temp);
-        SafeTensors.Writer writer = SafeTensors.writer();
-        optimizer.state().forEach((name, values) -> writer.add(name, Tensor.of(values, values.length)));
-        writer.write(temp.resolve("optimizer.safetensors"));
-        JSON.writeValue(temp.resolve("trainer_state.json").toFile(), Map.of("step", step));
-        Path last = outDir.resolve("last");
-        Path old = outDir.resolve("last.old");
-        deleteTree(old);
-        if (Files.exists(last)) {
-            Files.move(last, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(temp, last, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
-        model.savePretrained(outDir);
-        tokenizer.save(outDir);
+        ResumeState.save(outDir, this::writeModel, optimizer, Map.of("step", step));
+        ResumeState.replaceFiles(outDir, this::writeModel);
     }
 
-    private static void deleteTree(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+    private void writeModel(Path directory) throws IOException {
+        model.savePretrained(directory);
+        tokenizer.save(directory);
     }
 }

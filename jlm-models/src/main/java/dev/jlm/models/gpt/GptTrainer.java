@@ -1,14 +1,12 @@
 package dev.jlm.models.gpt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jlm.models.train.ResumeState;
 import dev.jlm.models.train.TokenDataset;
 import dev.jlm.models.train.TrainingMonitor;
 import dev.jlm.tensor.GradMode;
 import dev.jlm.tensor.Memory;
 import dev.jlm.tensor.Tensor;
-import dev.jlm.tensor.io.SafeTensors;
 import dev.jlm.tensor.optim.AdamW;
 import dev.jlm.tensor.optim.GradClip;
 import dev.jlm.tensor.optim.LrSchedule;
@@ -18,12 +16,8 @@ import dev.jlm.text.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Pretraining loop for GPT in the manner of nanoGPT's {@code train.py}: random windows of the token file,
@@ -34,8 +28,6 @@ import java.util.stream.Stream;
  * step, so a resumed run continues with exactly the batches an uninterrupted run would have seen.
  */
 public final class GptTrainer {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Training hyper-parameters (nanoGPT's names). */
     public record Settings(int batchSize, int gradientAccumulationSteps, int maxIters, int lrDecayIters,
                            float learningRate, float minLr, int warmupIters, float weightDecay, float beta1, float beta2,
@@ -69,7 +61,7 @@ public final class GptTrainer {
 
     /** Where the resumable state of the most recent save lives. */
     public static Path lastCheckpoint(Path outDir) {
-        return outDir.resolve("last");
+        return ResumeState.folder(outDir);
     }
 
     /** Trains from scratch or, when {@code outDir/last} exists, from where that run stopped. */
@@ -83,10 +75,8 @@ public final class GptTrainer {
         float bestVal = Float.POSITIVE_INFINITY;
         Path last = lastCheckpoint(outDir);
         if (Files.isDirectory(last)) {
-            JsonNode state = JSON.readTree(last.resolve("trainer_state.json").toFile());
-            Gpt saved = Gpt.fromPretrained(last);
-            model.loadStateDict(saved.stateDict(), true);
-            optimizer.loadState(readOptimizer(last.resolve("optimizer.safetensors")));
+            model.loadStateDict(Gpt.fromPretrained(last).stateDict(), true);
+            JsonNode state = ResumeState.restore(outDir, optimizer);
             startIter = state.get("iter").asInt();
             bestVal = (float) state.get("best_val_loss").asDouble();
         }
@@ -178,58 +168,15 @@ public final class GptTrainer {
 
     /** The model and tokenizer in Hugging Face layout, written to a temp folder first and then swapped in. */
     private void saveModel(Path directory) throws IOException {
-        Path temp = directory.resolveSibling(directory.getFileName() + ".saving");
-        deleteTree(temp);
-        model.savePretrained(temp);
-        tokenizer.save(temp);
-        Files.createDirectories(directory);
-        try (Stream<Path> files = Files.list(temp)) {
-            for (Path file : files.toList()) {
-                Files.move(file, directory.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING,
-                        StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-        deleteTree(temp);
+        ResumeState.replaceFiles(directory, this::writeModel);
     }
 
     private void saveState(int iter, float bestVal, AdamW optimizer) throws IOException {
-        Path last = lastCheckpoint(outDir);
-        Path temp = outDir.resolve("last.saving");
-        deleteTree(temp);
-        model.savePretrained(temp);
-        tokenizer.save(temp);
-        SafeTensors.Writer writer = SafeTensors.writer();
-        optimizer.state().forEach((name, values) -> writer.add(name, Tensor.of(values, values.length)));
-        writer.write(temp.resolve("optimizer.safetensors"));
-        ObjectNode state = JSON.createObjectNode().put("iter", iter).put("best_val_loss", bestVal);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(temp.resolve("trainer_state.json").toFile(), state);
-        Path old = outDir.resolve("last.old");
-        deleteTree(old);
-        if (Files.exists(last)) {
-            Files.move(last, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(temp, last, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+        ResumeState.save(outDir, this::writeModel, optimizer, Map.of("iter", iter, "best_val_loss", bestVal));
     }
 
-    private static Map<String, float[]> readOptimizer(Path file) throws IOException {
-        Map<String, float[]> state = new LinkedHashMap<>();
-        try (SafeTensors st = SafeTensors.open(file)) {
-            for (String name : st.entries().keySet()) {
-                state.put(name, st.tensor(name).toArray());
-            }
-        }
-        return state;
-    }
-
-    private static void deleteTree(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+    private void writeModel(Path directory) throws IOException {
+        model.savePretrained(directory);
+        tokenizer.save(directory);
     }
 }

@@ -12,7 +12,7 @@ public final class Parallel {
     /** Number of threads a region uses, the caller included. */
     public static final int THREADS = Integer.getInteger("jlm.threads", Runtime.getRuntime().availableProcessors());
 
-    private static final long SPIN_NANOS = 200_000;
+    private static final long SPIN_NANOS = 100_000;
     private static final Worker[] WORKERS = new Worker[Math.max(0, THREADS - 1)];
     private static final ReentrantLock REGION = new ReentrantLock();
 
@@ -142,8 +142,15 @@ public final class Parallel {
         }
 
         Throwable await() {
+            // Spin briefly (the usual case: the worker finishes within microseconds), then yield the core, which
+            // matters when other processes share it and the worker is waiting for a turn.
+            long start = System.nanoTime();
             while (!done) {
-                Thread.onSpinWait();
+                if (System.nanoTime() - start < 50_000) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             return failure;
         }

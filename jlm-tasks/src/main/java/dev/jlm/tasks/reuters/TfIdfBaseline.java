@@ -26,7 +26,7 @@ public final class TfIdfBaseline {
 
     /** Training settings. */
     public record Settings(int epochs, double l2, double learningRate, double validationShare, long seed) {
-        public static final Settings DEFAULT = new Settings(25, 1e-6, 0.5, 0.1, 1);
+        public static final Settings DEFAULT = new Settings(60, 3e-4, 0.5, 0.1, 1);
     }
 
     /** Trains on {@code train}, evaluates on {@code test} over {@code categories}. */

@@ -74,13 +74,8 @@ public final class EmbedCommand implements Callable<Integer> {
     }
 
     static List<String> readTextsJson(Path file) throws IOException {
-        JsonNode array;
-        try {
-            array = new ObjectMapper().readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        }
-        if (array == null || !array.isArray()) {
+        JsonNode array = dev.jlm.tensor.io.JsonFiles.read(file);
+        if (!array.isArray()) {
             throw new IOException(file + ": expected a JSON array of strings");
         }
         List<String> out = new ArrayList<>();

@@ -102,13 +102,8 @@ public final class PerplexityCommand implements Callable<Integer> {
     }
 
     private static void readTokenFile(Path file, List<int[]> inputs, List<int[]> targets, int vocab) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        }
-        JsonNode ids = root == null ? null : root.get("input_ids");
+        JsonNode root = dev.jlm.tensor.io.JsonFiles.read(file);
+        JsonNode ids = root.get("input_ids");
         if (ids == null || !ids.isArray() || ids.isEmpty()) {
             throw new IOException(file + ": needs \"input_ids\", a non-empty array of token id lists");
         }

@@ -1,9 +1,9 @@
 package dev.jlm.models.bert;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jlm.tensor.io.JsonFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,31 +46,18 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
 
     /** Reads an HF {@code config.json}; errors name the file and key. */
     public static BertConfig read(Path file) throws IOException {
-        JsonNode node;
-        try {
-            node = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        }
+        JsonNode node = JsonFiles.read(file);
         String type = node.path("model_type").asText("bert");
         if (!type.equals("bert")) {
             throw new IOException(file + ": model_type is '" + type + "', expected 'bert'");
         }
-        return new BertConfig(required(node, "vocab_size", file), required(node, "hidden_size", file),
-                required(node, "num_hidden_layers", file), required(node, "num_attention_heads", file),
-                required(node, "intermediate_size", file), node.path("hidden_act").asText("gelu"),
+        return new BertConfig(JsonFiles.requiredInt(node, "vocab_size", file), JsonFiles.requiredInt(node, "hidden_size", file),
+                JsonFiles.requiredInt(node, "num_hidden_layers", file), JsonFiles.requiredInt(node, "num_attention_heads", file),
+                JsonFiles.requiredInt(node, "intermediate_size", file), node.path("hidden_act").asText("gelu"),
                 (float) node.path("hidden_dropout_prob").asDouble(0.1),
                 (float) node.path("attention_probs_dropout_prob").asDouble(0.1),
                 node.path("max_position_embeddings").asInt(512), node.path("type_vocab_size").asInt(2),
                 (float) node.path("layer_norm_eps").asDouble(1e-12));
-    }
-
-    private static int required(JsonNode node, String key, Path file) throws IOException {
-        JsonNode value = node.get(key);
-        if (value == null || !value.canConvertToInt()) {
-            throw new IOException(file + ": missing or non-integer '" + key + "'");
-        }
-        return value.asInt();
     }
 
     /** Writes HF's BertConfig keys (atomically); {@code architecture} is e.g. {@code BertForMaskedLM}. */

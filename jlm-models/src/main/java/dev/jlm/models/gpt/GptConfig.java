@@ -3,6 +3,7 @@ package dev.jlm.models.gpt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jlm.tensor.io.JsonFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,28 +52,15 @@ public record GptConfig(int vocabSize, int blockSize, int nLayer, int nHead, int
 
     /** Reads an HF {@code config.json}; errors name the file and the key. */
     public static GptConfig read(Path file) throws IOException {
-        JsonNode node;
-        try {
-            node = JSON.readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        }
+        JsonNode node = JsonFiles.read(file);
         String type = node.path("model_type").asText("gpt2");
         if (!type.equals("gpt2")) {
             throw new IOException(file + ": model_type is '" + type + "', expected 'gpt2'");
         }
-        return new GptConfig(required(node, "vocab_size", file), required(node, "n_positions", file),
-                required(node, "n_layer", file), required(node, "n_head", file), required(node, "n_embd", file),
+        return new GptConfig(JsonFiles.requiredInt(node, "vocab_size", file), JsonFiles.requiredInt(node, "n_positions", file),
+                JsonFiles.requiredInt(node, "n_layer", file), JsonFiles.requiredInt(node, "n_head", file), JsonFiles.requiredInt(node, "n_embd", file),
                 (float) node.path("resid_pdrop").asDouble(0.0), !node.path("jlm_bias_free").asBoolean(false),
                 (float) node.path("layer_norm_epsilon").asDouble(1e-5), node.path("activation_function").asText("gelu_new"));
-    }
-
-    private static int required(JsonNode node, String key, Path file) throws IOException {
-        JsonNode value = node.get(key);
-        if (value == null || !value.canConvertToInt()) {
-            throw new IOException(file + ": missing or non-integer '" + key + "'");
-        }
-        return value.asInt();
     }
 
     /** Writes HF's GPT2Config keys (atomically). */

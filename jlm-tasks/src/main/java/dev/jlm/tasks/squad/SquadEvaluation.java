@@ -1,7 +1,6 @@
 package dev.jlm.tasks.squad;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -60,15 +59,7 @@ public final class SquadEvaluation {
     }
 
     static JsonNode readJson(Path file) throws IOException {
-        try {
-            return new ObjectMapper().readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            var where = e.getLocation();
-            throw new IOException(file + ": not valid JSON at line " + (where == null ? "?" : where.getLineNr()) + ", column "
-                    + (where == null ? "?" : where.getColumnNr()) + " (" + e.getOriginalMessage() + ")");
-        } catch (java.io.FileNotFoundException e) {
-            throw new IOException(file + ": no such file");
-        }
+        return dev.jlm.tensor.io.JsonFiles.read(file);
     }
 
     /** A JSON object of string → string (predictions) or string → number (no-answer probabilities). */

@@ -1,0 +1,43 @@
+package dev.jlm.tensor.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Reading JSON files with one-line errors that name the file and, for syntax errors, the line and column. */
+public final class JsonFiles {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonFiles() {
+    }
+
+    public static JsonNode read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no such file");
+        }
+        try {
+            JsonNode node = JSON.readTree(file.toFile());
+            if (node == null || node.isMissingNode()) {
+                throw new IOException(file + ": empty JSON file");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            var at = e.getLocation();
+            throw new IOException(file + ": not valid JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
+                    + at.getColumnNr()) + " (" + e.getOriginalMessage() + ")");
+        }
+    }
+
+    /** An integer field that must be present. */
+    public static int requiredInt(JsonNode node, String key, Path file) throws IOException {
+        JsonNode value = node.get(key);
+        if (value == null || !value.canConvertToInt()) {
+            throw new IOException(file + ": missing or non-integer '" + key + "'");
+        }
+        return value.asInt();
+    }
+}

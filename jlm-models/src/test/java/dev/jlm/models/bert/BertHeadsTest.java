@@ -15,6 +15,7 @@ class BertHeadsTest {
     static final BertConfig TINY = new BertConfig(50, 16, 2, 2, 32, "gelu", 0f, 0f, 24, 2, 1e-12f);
     static final int[] IDS = {2, 7, 9, 3, 0, 2, 5, 3, 0, 0};
     static final int[] MASK = {1, 1, 1, 1, 0, 1, 1, 1, 0, 0};
+    static final org.assertj.core.data.Offset<Float> SAME = org.assertj.core.data.Offset.offset(1e-6f);
 
     @Test
     void maskedLmRoundTripWithHuggingFaceNames(@TempDir Path dir) throws IOException {
@@ -30,9 +31,11 @@ class BertHeadsTest {
             assertThat(st.entries().get("bert.encoder.layer.0.intermediate.dense.weight").shape()).containsExactly(32, 16);
         }
         BertForMaskedLM loaded = BertForMaskedLM.fromPretrained(dir);
-        assertThat(loaded.forward(IDS, null, MASK, 2, 5).toArray()).containsExactly(model.forward(IDS, null, MASK, 2, 5).toArray());
+        // Same weights, same outputs up to float rounding: a kernel compiled by the JIT between the two calls may round
+        // its last bit differently (SIMD exp), so equality is held to 1e-6, far below any real difference.
+        assertThat(loaded.forward(IDS, null, MASK, 2, 5).toArray()).containsExactly(model.forward(IDS, null, MASK, 2, 5).toArray(), SAME);
         Bert encoderOnly = Bert.fromPretrained(dir);
-        assertThat(encoderOnly.forward(IDS, null, MASK, 2, 5).toArray()).containsExactly(model.bert.forward(IDS, null, MASK, 2, 5).toArray());
+        assertThat(encoderOnly.forward(IDS, null, MASK, 2, 5).toArray()).containsExactly(model.bert.forward(IDS, null, MASK, 2, 5).toArray(), SAME);
     }
 
     @Test
@@ -43,7 +46,7 @@ class BertHeadsTest {
             assertThat(st.entries().get("qa_outputs.weight").shape()).containsExactly(2, 16);
         }
         Tensor[] logits = BertForQuestionAnswering.fromPretrained(dir.resolve("qa")).forward(IDS, null, MASK, 2, 5);
-        assertThat(logits[0].toArray()).containsExactly(qa.forward(IDS, null, MASK, 2, 5)[0].toArray());
+        assertThat(logits[0].toArray()).containsExactly(qa.forward(IDS, null, MASK, 2, 5)[0].toArray(), SAME);
         Tensor loss = qa.loss(qa.forward(IDS, null, MASK, 2, 5), new int[] {1, 2}, new int[] {2, -100});
         loss.backward();
         assertThat(qa.qaOutputs.weight.grad()).isNotNull();

@@ -132,6 +132,7 @@ class GoldenGptTest {
         }
         Gpt reloaded = Gpt.fromPretrained(dir);
         int[] ids = {1, 2, 3, 4};
-        assertThat(reloaded.forward(ids, 1, 4).toArray()).containsExactly(model.forward(ids, 1, 4).toArray());
+        // Identical weights; 1e-6 allows only the last-bit rounding a JIT-compiled kernel may change between calls.
+        assertThat(reloaded.forward(ids, 1, 4).toArray()).containsExactly(model.forward(ids, 1, 4).toArray(), within(1e-6f));
     }
 }

@@ -2,7 +2,7 @@ package dev.jlm.tensor.io;
 
 /** Element types of safetensors files, with their names in the header and sizes in bytes. */
 public enum DType {
-    F32(4), F16(2), BF16(2), I8(1), U8(1), I32(4), I64(8), BOOL(1);
+    F64(8), F32(4), F16(2), BF16(2), I64(8), I32(4), I8(1), U8(1), BOOL(1);
 
     public final int bytes;
 
@@ -18,6 +18,10 @@ public enum DType {
             }
         }
         return null;
+    }
+
+    public boolean isInteger() {
+        return this == I64 || this == I32 || this == I8 || this == U8 || this == BOOL;
     }
 
     /** float32 → bfloat16 bits, rounding to nearest even (NaN stays NaN). */

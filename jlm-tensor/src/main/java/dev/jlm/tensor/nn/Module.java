@@ -23,6 +23,7 @@ public abstract class Module {
 
     /** Registers a trainable tensor under {@code name}; returns it. */
     protected Tensor parameter(String name, Tensor value) {
+        checkNewName(name);
         value.requiresGrad(true);
         parameters.put(name, value);
         return value;
@@ -30,16 +31,29 @@ public abstract class Module {
 
     /** Registers a child module under {@code name}; returns it. */
     protected <M extends Module> M child(String name, M module) {
+        checkNewName(name);
         children.put(name, module);
         return module;
     }
 
     /** Registers a list of children as {@code name.0}, {@code name.1}, … (PyTorch's ModuleList); returns it. */
     protected <M extends Module> List<M> children(String name, List<M> modules) {
+        checkNewName(name);
         for (int i = 0; i < modules.size(); i++) {
             children.put(name + "." + i, modules.get(i));
         }
         return List.copyOf(modules);
+    }
+
+    private void checkNewName(String name) {
+        if (name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": '" + name + "' cannot name a parameter or module");
+        }
+        boolean taken = parameters.containsKey(name) || children.keySet().stream()
+                .anyMatch(key -> key.equals(name) || key.startsWith(name + "."));
+        if (taken) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": '" + name + "' is registered twice");
+        }
     }
 
     /** Every parameter by dotted name; a tensor shared by two modules (tied weights) appears once, first name wins. */
@@ -69,6 +83,11 @@ public abstract class Module {
     }
 
     /** Training mode (dropout active) for this module and all children. */
+    public Module train() {
+        return train(true);
+    }
+
+    /** Training mode when {@code on}, evaluation mode otherwise, for this module and all children. */
     public Module train(boolean on) {
         training = on;
         children.values().forEach(child -> child.train(on));
@@ -115,9 +134,15 @@ public abstract class Module {
         return namedParameters();
     }
 
+    /** {@link #loadStateDict(Map, boolean)} with {@code strict}, PyTorch's default. */
+    public void loadStateDict(Map<String, Tensor> state) {
+        loadStateDict(state, true);
+    }
+
     /**
      * Copies values into this module's parameters. Every parameter must be present with its exact shape; with
-     * {@code strict}, names the module does not have are an error too. Errors name the tensor.
+     * {@code strict}, names the module does not have are an error too. Everything is checked before anything is
+     * copied, so a failed load leaves the module as it was. Errors name the tensors.
      */
     public void loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Tensor> own = namedParameters();
@@ -126,14 +151,10 @@ public abstract class Module {
             Tensor source = state.get(entry.getKey());
             if (source == null) {
                 missing.add(entry.getKey());
-                continue;
-            }
-            Tensor target = entry.getValue();
-            if (!Arrays.equals(source.shape(), target.shape())) {
+            } else if (!Arrays.equals(source.shape(), entry.getValue().shape())) {
                 throw new IllegalArgumentException("tensor '" + entry.getKey() + "' has shape " + Arrays.toString(source.shape())
-                        + ", the model expects " + Arrays.toString(target.shape()));
+                        + ", the model expects " + Arrays.toString(entry.getValue().shape()));
             }
-            System.arraycopy(source.toArray(), 0, target.data(), target.offset(), target.numel());
         }
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("missing tensor" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing));
@@ -146,5 +167,6 @@ public abstract class Module {
                         + String.join(", ", unexpected));
             }
         }
+        own.forEach((name, target) -> target.assign(state.get(name)));
     }
 }

@@ -10,13 +10,13 @@ public interface LrSchedule {
     }
 
     /**
-     * nanoGPT's {@code get_lr}: linear warmup from 0 over {@code warmup} steps, cosine decay to {@code minLr} at
-     * {@code decaySteps}, then {@code minLr}.
+     * nanoGPT's {@code get_lr}: linear warmup over {@code warmup} steps (lr·(step+1)/(warmup+1)), cosine decay to
+     * {@code minLr} at {@code decaySteps}, then {@code minLr}.
      */
     static LrSchedule warmupCosine(float maxLr, float minLr, long warmup, long decaySteps) {
         return step -> {
             if (step < warmup) {
-                return maxLr * (step + 1) / (warmup + 1);
+                return (float) ((double) maxLr * (step + 1) / (warmup + 1));
             }
             if (step > decaySteps) {
                 return minLr;
@@ -34,9 +34,9 @@ public interface LrSchedule {
     static LrSchedule warmupLinear(float maxLr, long warmup, long total) {
         return step -> {
             if (step < warmup) {
-                return maxLr * step / Math.max(1, warmup);
+                return (float) ((double) maxLr * step / Math.max(1, warmup));
             }
-            return maxLr * Math.max(0f, (float) (total - step) / Math.max(1, total - warmup));
+            return (float) (maxLr * Math.max(0.0, (double) (total - step) / Math.max(1, total - warmup)));
         };
     }
 }

@@ -4,9 +4,13 @@ import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.nn.Module;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Updates parameters from their gradients; the learning rate is set per step by a schedule. */
 public abstract class Optimizer {
@@ -16,11 +20,20 @@ public abstract class Optimizer {
     protected Optimizer(List<ParamGroup> groups, float learningRate) {
         this.groups = List.copyOf(groups);
         this.learningRate = learningRate;
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<String> names = new HashSet<>();
+        for (ParamGroup group : groups) {
+            for (int i = 0; i < group.params().size(); i++) {
+                if (!seen.add(group.params().get(i)) || !names.add(group.names().get(i))) {
+                    throw new IllegalArgumentException("parameter '" + group.names().get(i) + "' appears in more than one place");
+                }
+            }
+        }
     }
 
     /**
      * nanoGPT's grouping: tensors with two or more dimensions (matrices, embeddings) decay; biases and norm weights
-     * do not.
+     * do not. Frozen parameters are left out.
      */
     public static List<ParamGroup> decayMatricesOnly(Module model, float weightDecay) {
         List<String> decayNames = new ArrayList<>();
@@ -58,6 +71,17 @@ public abstract class Optimizer {
         return learningRate;
     }
 
+    public List<ParamGroup> groups() {
+        return groups;
+    }
+
+    /** Every parameter this optimizer updates, group by group. */
+    public List<Tensor> params() {
+        List<Tensor> all = new ArrayList<>();
+        groups.forEach(group -> all.addAll(group.params()));
+        return all;
+    }
+
     /** Applies one update to every parameter that has a gradient. */
     public abstract void step();
 
@@ -68,13 +92,37 @@ public abstract class Optimizer {
         }
     }
 
-    /** The optimizer's state as named float arrays (for checkpoints). */
+    /**
+     * The optimizer's state as named float arrays for checkpoints: the live buffers, so write them out before the
+     * next step.
+     */
     public abstract Map<String, float[]> state();
 
-    /** Restores what {@link #state()} returned; names must match. */
+    /** Restores what {@link #state()} returned; names must be this optimizer's parameters, sizes must match. */
     public abstract void loadState(Map<String, float[]> state);
 
     protected static Map<String, float[]> newState() {
         return new LinkedHashMap<>();
+    }
+
+    /** The parameter named {@code name}, for state loading; an error when there is none. */
+    protected Tensor parameterNamed(String name, String stateKey) {
+        for (ParamGroup group : groups) {
+            int i = group.names().indexOf(name);
+            if (i >= 0) {
+                return group.params().get(i);
+            }
+        }
+        throw new IllegalArgumentException("optimizer state '" + stateKey + "' is for '" + name
+                + "', which this optimizer does not update");
+    }
+
+    /** A copy of {@code values}, checked to hold one value per element of {@code p}. */
+    protected static float[] sized(float[] values, Tensor p, String stateKey) {
+        if (values.length != p.numel()) {
+            throw new IllegalArgumentException("optimizer state '" + stateKey + "' has " + values.length
+                    + " values, its parameter has " + p.numel());
+        }
+        return values.clone();
     }
 }

@@ -189,34 +189,29 @@ public final class F {
 
     /** Softmax along {@code dim}. */
     public static Tensor softmax(Tensor x, int dim) {
-        int d = Shapes.axis(dim, x.dim());
-        if (d != x.dim() - 1) {
-            return softmax(x.transpose(d, -1), -1).transpose(d, -1);
-        }
-        Tensor in = x.contiguous();
-        int n = in.shape[d];
-        int rows = in.numel() / Math.max(1, n);
-        Tensor out = Tensor.output(false, in.shape.clone());
-        Parallel.forRange(rows, 4L * n, (s, e) -> {
-            for (int r = s; r < e; r++) {
-                Rows.softmax(in.data, in.offset + r * n, out.data, r * n, n);
-            }
-        });
-        return out.track("softmax", g -> {
-            float[] gx = in.gradBuffer().data;
-            Parallel.forRange(rows, 4L * n, (s, e) -> {
-                for (int r = s; r < e; r++) {
-                    Rows.softmaxBackward(out.data, r * n, g.data, r * n, gx, r * n, n);
-                }
-            });
-        }, in);
+        return rowwise("softmax", x, dim, Rows::softmax, Rows::softmaxBackward);
     }
 
     /** Log-softmax along {@code dim}. */
     public static Tensor logSoftmax(Tensor x, int dim) {
+        return rowwise("log_softmax", x, dim, Rows::logSoftmax, Rows::logSoftmaxBackward);
+    }
+
+    /** A kernel from one input row to one output row. */
+    private interface RowForward {
+        void apply(float[] x, int xOff, float[] y, int yOff, int n);
+    }
+
+    /** A kernel adding one row's input gradient from the output row and its gradient. */
+    private interface RowBackward {
+        void apply(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n);
+    }
+
+    /** A normalization applied to every row along {@code dim} (moved last by a transposed view when needed). */
+    private static Tensor rowwise(String name, Tensor x, int dim, RowForward forward, RowBackward backward) {
         int d = Shapes.axis(dim, x.dim());
         if (d != x.dim() - 1) {
-            return logSoftmax(x.transpose(d, -1), -1).transpose(d, -1);
+            return rowwise(name, x.transpose(d, -1), -1, forward, backward).transpose(d, -1);
         }
         Tensor in = x.contiguous();
         int n = in.shape[d];
@@ -224,14 +219,14 @@ public final class F {
         Tensor out = Tensor.output(false, in.shape.clone());
         Parallel.forRange(rows, 4L * n, (s, e) -> {
             for (int r = s; r < e; r++) {
-                Rows.logSoftmax(in.data, in.offset + r * n, out.data, r * n, n);
+                forward.apply(in.data, in.offset + r * n, out.data, r * n, n);
             }
         });
-        return out.track("log_softmax", g -> {
+        return out.track(name, g -> {
             float[] gx = in.gradBuffer().data;
             Parallel.forRange(rows, 4L * n, (s, e) -> {
                 for (int r = s; r < e; r++) {
-                    Rows.logSoftmaxBackward(out.data, r * n, g.data, r * n, gx, r * n, n);
+                    backward.apply(out.data, r * n, g.data, r * n, gx, r * n, n);
                 }
             });
         }, in);

@@ -1,6 +1,6 @@
 package dev.jlm.tasks.reuters;
 
-import dev.jlm.tasks.metrics.MultiLabelMetrics;
+import dev.jlm.tasks.metrics.ClassificationMetrics;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +30,7 @@ public final class TfIdfBaseline {
     }
 
     /** Trains on {@code train}, evaluates on {@code test} over {@code categories}. */
-    public static MultiLabelMetrics.Report trainAndEvaluate(List<ReutersDocument> train, List<ReutersDocument> test,
+    public static ClassificationMetrics.Report trainAndEvaluate(List<ReutersDocument> train, List<ReutersDocument> test,
                                                             List<String> categories, Settings settings) {
         TfIdfBaseline model = new TfIdfBaseline();
         model.fitVocabulary(train);
@@ -60,7 +60,7 @@ public final class TfIdfBaseline {
                 predicted[i][c] = probability(w, testVectors.get(i)) >= threshold;
             }
         });
-        return MultiLabelMetrics.evaluate(categories, gold, predicted);
+        return ClassificationMetrics.multiLabel(categories, gold, predicted);
     }
 
     private static boolean[][] labels(List<ReutersDocument> documents, List<String> categories) {

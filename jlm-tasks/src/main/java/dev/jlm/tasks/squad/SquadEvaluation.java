@@ -1,6 +1,7 @@
 package dev.jlm.tasks.squad;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jlm.tasks.metrics.PythonStrings;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -216,8 +217,8 @@ public final class SquadEvaluation {
      * and 0 when only one is.
      */
     static double f1(String gold, String prediction, boolean v2) {
-        List<String> goldTokens = split(normalize(gold));
-        List<String> predTokens = split(normalize(prediction));
+        List<String> goldTokens = PythonStrings.split(normalize(gold));
+        List<String> predTokens = PythonStrings.split(normalize(prediction));
         if (v2 && (goldTokens.isEmpty() || predTokens.isEmpty())) {
             return goldTokens.equals(predTokens) ? 1 : 0;
         }
@@ -249,7 +250,7 @@ public final class SquadEvaluation {
                 noPunctuation.append(c);
             }
         }
-        return String.join(" ", split(removeArticles(noPunctuation)));
+        return String.join(" ", PythonStrings.split(removeArticles(noPunctuation)));
     }
 
     /**
@@ -284,26 +285,5 @@ public final class SquadEvaluation {
         }
         int type = Character.getType(cp);
         return type == Character.DECIMAL_DIGIT_NUMBER || type == Character.LETTER_NUMBER || type == Character.OTHER_NUMBER;
-    }
-
-    /** Python's {@code str.split()}: runs of Unicode white space (including U+001C..U+001F and U+0085) separate tokens. */
-    static List<String> split(String text) {
-        List<String> out = new ArrayList<>();
-        int start = -1;
-        for (int i = 0; i < text.length(); ) {
-            int cp = text.codePointAt(i);
-            boolean space = Character.isWhitespace(cp) || Character.isSpaceChar(cp) || cp == 0x85;
-            if (space && start >= 0) {
-                out.add(text.substring(start, i));
-                start = -1;
-            } else if (!space && start < 0) {
-                start = i;
-            }
-            i += Character.charCount(cp);
-        }
-        if (start >= 0) {
-            out.add(text.substring(start));
-        }
-        return out;
     }
 }

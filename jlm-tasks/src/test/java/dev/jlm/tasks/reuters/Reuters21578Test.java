@@ -1,7 +1,7 @@
-package dev.jlm.tasks;
+package dev.jlm.tasks.reuters;
 
-import dev.jlm.tasks.reuters.Reuters21578;
-import dev.jlm.tasks.reuters.ReutersDocument;
+import dev.jlm.tasks.Shared;
+
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -29,14 +29,31 @@ class Reuters21578Test {
 
     @Test
     void countsOfTheCollectionAndTheModApteSplit() {
+        // The distribution's README and ../shared/data/README.md: 21,578 documents; ModApte 9,603 / 3,299;
+        // restricted to the 90 categories with training and test documents: 7,769 / 3,019 (Yang and Liu 1999, NLTK).
         assertThat(documents).hasSize(21578);
         assertThat(Reuters21578.modApteCounts(documents)).containsExactly(9603, 3299);
         Reuters21578.ModApte split = Reuters21578.modApte(documents);
-        assertThat(split.categories()).hasSize(90);
-        // The literature's 90-category set has 7,769 / 3,019 documents; this reading finds one more training document
-        // (investigation open: no duplicate ids, every category and the test count agree).
-        assertThat(split.train()).hasSize(7770);
+        assertThat(split.categories()).hasSize(90).contains("earn", "acq", "castor-oil", "sun-meal");
+        assertThat(split.train()).hasSize(7769);
         assertThat(split.test()).hasSize(3019);
+        assertThat(split.train()).noneMatch(d -> d.newId() == 1199);
+        // Per-category document counts as NLTK's ApteMod copy has them (e.g. earn 2,877 / 1,087; trade 368 / 117).
+        assertThat(split.train().stream().filter(d -> d.topics().contains("earn"))).hasSize(2877);
+        assertThat(split.test().stream().filter(d -> d.topics().contains("earn"))).hasSize(1087);
+        assertThat(split.train().stream().filter(d -> d.topics().contains("trade"))).hasSize(368);
+        assertThat(split.test().stream().filter(d -> d.topics().contains("trade"))).hasSize(117);
+        assertThat(split.train().stream().filter(d -> d.topics().contains("corn"))).hasSize(181);
+    }
+
+    @Test
+    void topTenCategories() {
+        Reuters21578.ModApte top = Reuters21578.modApte(documents).top(10);
+        assertThat(top.categories()).containsExactlyInAnyOrder("earn", "acq", "money-fx", "grain", "crude", "trade", "interest",
+                "ship", "wheat", "corn");
+        assertThat(top.train()).hasSize(6489);
+        assertThat(top.test()).hasSize(2545);
+        assertThat(top.train()).allMatch(d -> top.categories().containsAll(d.topics()));
     }
 
     @Test
@@ -48,6 +65,14 @@ class Reuters21578Test {
         assertThat(first.body()).startsWith("Showers continued throughout the week").endsWith("Reuter");
         assertThat(documents.stream().map(ReutersDocument::text)).noneMatch(t -> t.contains("&lt;") || t.contains("&#"));
         assertThat(documents.stream().filter(d -> d.text().contains("ü"))).isNotEmpty();
+        // A document whose text is unprocessed (TEXT TYPE="UNPROC", no BODY) and one that is only a title (BRIEF).
+        ReutersDocument unprocessed = documents.stream().filter(d -> d.newId() == 99).findFirst().orElseThrow();
+        assertThat(unprocessed.title()).isEmpty();
+        assertThat(unprocessed.body()).startsWith("FEDERAL RESERVE WEEKLY REPORT 1 - FEB 26");
+        ReutersDocument brief = documents.stream().filter(d -> d.newId() == 30).findFirst().orElseThrow();
+        assertThat(brief.title()).isEqualTo("ASSETS OF MONEY MARKET MUTUAL FUNDS ROSE 720.4 MLN DLRS IN LATEST WEEK");
+        assertThat(brief.body()).isEmpty();
+        assertThat(Reuters21578.decode("a &lt;b&gt; &amp;amp; &#65;&#3; &unknown; & x;")).isEqualTo("a <b> &amp; A\u0003 &unknown; & x;");
     }
 
     @Test

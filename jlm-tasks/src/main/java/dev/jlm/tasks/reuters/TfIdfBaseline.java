@@ -3,72 +3,222 @@ package dev.jlm.tasks.reuters;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.stream.IntStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * The classical reference point for topic classification: TF-IDF document vectors (sublinear term frequency,
- * smoothed idf, L2-normalized) and one L2-regularized logistic regression per category (one-vs-rest), trained with
- * per-feature AdaGrad steps; each category's decision threshold is tuned for F1 on a validation slice of the training
- * documents.
+ * The classical reference point for Reuters topic classification: TF-IDF document vectors (sublinear term frequency,
+ * smoothed idf, L2-normalized, as scikit-learn's TfidfVectorizer with sublinear_tf) and one L2-regularized logistic
+ * regression per category (one-vs-rest), each fitted to convergence with L-BFGS, categories in parallel. A document gets
+ * every category whose probability reaches the threshold, and its most probable category if none does (every ModApte
+ * document has at least one). The threshold is chosen on a validation slice of the training documents (a model fitted
+ * on the rest scores it), then the models are refitted on all training documents.
  */
 public final class TfIdfBaseline {
-    /** A sparse, L2-normalized document vector. */
-    record Vector(int[] terms, float[] weights) {
+    /** How the probability from which a category is assigned is chosen. */
+    public enum Thresholds {
+        /** 0.5 for every category. */
+        FIXED,
+        /** One threshold for all categories, the best for micro-F1 on the validation slice. */
+        GLOBAL,
+        /** Each category's best for its own F1 on the validation slice (the global one where the slice has no example). */
+        PER_CATEGORY
+    }
+
+    /**
+     * @param c               inverse regularization strength as scikit-learn's C: minimize C·Σ log-loss + ½‖w‖²; weak
+     *                        regularization (C = 1000) suits the nearly separable Reuters categories
+     * @param minDf           keep terms in at least this many training documents
+     * @param thresholds      how the decision thresholds are chosen
+     * @param validationEvery every k-th training document forms the validation slice (not used with FIXED)
+     * @param maxIterations   L-BFGS iterations per category at most
+     * @param threads         categories trained at once
+     */
+    public record Settings(double c, int minDf, Thresholds thresholds, int validationEvery, int maxIterations, int threads) {
+        public static final Settings DEFAULT = new Settings(1000, 1, Thresholds.GLOBAL, 5, 300,
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * The evaluation on the test documents, each category's threshold, the number of features, and the time spent
+     * choosing thresholds and training (seconds) and evaluating.
+     */
+    public record Result(ClassificationMetrics.Report report, double[] thresholds, int features, double trainSeconds,
+                         double evaluateSeconds) {
+    }
+
+    /** A sparse matrix in compressed rows: row i holds columns[rowStart[i] .. rowStart[i+1]). */
+    private record Rows(int[] rowStart, int[] columns, double[] values) {
+        int size() {
+            return rowStart.length - 1;
+        }
+
+        double dot(int row, double[] w) {
+            double z = w[w.length - 1]; // the bias is the last weight
+            for (int k = rowStart[row]; k < rowStart[row + 1]; k++) {
+                z += values[k] * w[columns[k]];
+            }
+            return z;
+        }
     }
 
     private final Map<String, Integer> vocabulary = new HashMap<>();
-    private float[] idf;
+    private double[] idf;
 
-    /** Training settings. */
-    public record Settings(int epochs, double l2, double learningRate, double validationShare, long seed) {
-        public static final Settings DEFAULT = new Settings(60, 3e-4, 0.5, 0.1, 1);
+    private TfIdfBaseline() {
     }
 
-    /** Trains on {@code train}, evaluates on {@code test} over {@code categories}. */
-    public static ClassificationMetrics.Report trainAndEvaluate(List<ReutersDocument> train, List<ReutersDocument> test,
-                                                            List<String> categories, Settings settings) {
+    /** Trains on {@code split.train()} and evaluates on {@code split.test()} over {@code split.categories()}. */
+    public static Result trainAndEvaluate(Reuters21578.ModApte split, Settings settings) throws InterruptedException {
+        long start = System.nanoTime();
+        List<String> categories = split.categories();
+        double[] thresholds = new double[categories.size()];
+        Arrays.fill(thresholds, 0.5);
+        ExecutorService pool = Executors.newFixedThreadPool(settings.threads());
+        try {
+            if (settings.thresholds() != Thresholds.FIXED) {
+                List<ReutersDocument> fit = new ArrayList<>();
+                List<ReutersDocument> validation = new ArrayList<>();
+                for (int i = 0; i < split.train().size(); i++) {
+                    (i % settings.validationEvery() == 0 ? validation : fit).add(split.train().get(i));
+                }
+                TfIdfBaseline model = train(fit, categories, settings, pool);
+                thresholds = chooseThresholds(model.probabilities(validation), labels(validation, categories), settings.thresholds());
+            }
+            TfIdfBaseline model = train(split.train(), categories, settings, pool);
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            start = System.nanoTime();
+            boolean[][] predicted = assign(model.probabilities(split.test()), thresholds);
+            ClassificationMetrics.Report report = ClassificationMetrics.multiLabel(categories, labels(split.test(), categories), predicted);
+            return new Result(report, thresholds, model.idf.length, trainSeconds, (System.nanoTime() - start) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private double[][] weights;
+
+    /** The vectorizer fitted on {@code documents} and one logistic regression per category. */
+    private static TfIdfBaseline train(List<ReutersDocument> documents, List<String> categories, Settings settings,
+                                       ExecutorService pool) throws InterruptedException {
         TfIdfBaseline model = new TfIdfBaseline();
-        model.fitVocabulary(train);
-        List<Vector> trainVectors = train.stream().map(d -> model.vector(d.text())).toList();
-        List<Vector> testVectors = test.stream().map(d -> model.vector(d.text())).toList();
-        int features = model.idf.length;
-        boolean[][] gold = labels(test, categories);
-        boolean[][] trainGold = labels(train, categories);
-        boolean[][] predicted = new boolean[test.size()][categories.size()];
-        // Validation slice: every k-th training document, used only to choose thresholds.
-        int step = (int) Math.round(1 / settings.validationShare());
-        IntStream.range(0, categories.size()).parallel().forEach(c -> {
-            List<Integer> fitIds = new ArrayList<>();
-            List<Integer> validIds = new ArrayList<>();
-            for (int i = 0; i < train.size(); i++) {
-                (i % step == 0 ? validIds : fitIds).add(i);
+        model.fitVocabulary(documents, settings.minDf());
+        Rows x = model.transform(documents);
+        boolean[][] gold = labels(documents, categories);
+        List<Future<double[]>> fits = new ArrayList<>();
+        for (int c = 0; c < categories.size(); c++) {
+            int category = c;
+            fits.add(pool.submit(() -> fitLogisticRegression(x, model.idf.length, gold, category, settings)));
+        }
+        model.weights = new double[categories.size()][];
+        for (int c = 0; c < categories.size(); c++) {
+            try {
+                model.weights[c] = fits.get(c).get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("training category '" + categories.get(c) + "' failed", e.getCause());
             }
-            double[] w = new double[features + 1];
-            fit(w, trainVectors, trainGold, c, fitIds, settings);
-            double threshold = bestThreshold(w, trainVectors, trainGold, c, validIds);
-            // Refit on all training documents, keeping the tuned threshold.
-            java.util.Arrays.fill(w, 0);
-            List<Integer> all = new ArrayList<>(fitIds);
-            all.addAll(validIds);
-            fit(w, trainVectors, trainGold, c, all, settings);
-            for (int i = 0; i < testVectors.size(); i++) {
-                predicted[i][c] = probability(w, testVectors.get(i)) >= threshold;
+        }
+        return model;
+    }
+
+    /** P(category | document) for each document and category. */
+    private double[][] probabilities(List<ReutersDocument> documents) {
+        Rows x = transform(documents);
+        double[][] out = new double[x.size()][weights.length];
+        for (int i = 0; i < x.size(); i++) {
+            for (int c = 0; c < weights.length; c++) {
+                out[i][c] = sigmoid(x.dot(i, weights[c]));
             }
-        });
-        return ClassificationMetrics.multiLabel(categories, gold, predicted);
+        }
+        return out;
+    }
+
+    /** Categories at or above their threshold, or the most probable one if none is. */
+    private static boolean[][] assign(double[][] probabilities, double[] thresholds) {
+        boolean[][] out = new boolean[probabilities.length][thresholds.length];
+        for (int i = 0; i < probabilities.length; i++) {
+            int best = 0;
+            boolean any = false;
+            for (int c = 0; c < thresholds.length; c++) {
+                out[i][c] = probabilities[i][c] >= thresholds[c];
+                any |= out[i][c];
+                best = probabilities[i][c] > probabilities[i][best] ? c : best;
+            }
+            out[i][best] |= !any;
+        }
+        return out;
+    }
+
+    private static final double[] CANDIDATES = {0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7,
+            0.75, 0.8, 0.85, 0.9, 0.95};
+
+    private static double[] chooseThresholds(double[][] probabilities, boolean[][] gold, Thresholds how) {
+        int categories = gold.length == 0 ? 0 : gold[0].length;
+        double global = 0.5;
+        double bestMicro = -1;
+        for (double t : CANDIDATES) {
+            double[] all = new double[categories];
+            Arrays.fill(all, t);
+            double micro = ClassificationMetrics.multiLabel(names(categories), gold, assign(probabilities, all)).microF1();
+            if (micro > bestMicro) {
+                bestMicro = micro;
+                global = t;
+            }
+        }
+        double[] out = new double[categories];
+        Arrays.fill(out, global);
+        if (how == Thresholds.PER_CATEGORY) {
+            for (int c = 0; c < categories; c++) {
+                int positives = 0;
+                for (boolean[] row : gold) {
+                    positives += row[c] ? 1 : 0;
+                }
+                double bestF1 = -1;
+                for (double t = 0.05; positives > 0 && t < 0.96; t += 0.05) {
+                    int tp = 0;
+                    int fp = 0;
+                    for (int i = 0; i < gold.length; i++) {
+                        boolean p = probabilities[i][c] >= t;
+                        tp += p && gold[i][c] ? 1 : 0;
+                        fp += p && !gold[i][c] ? 1 : 0;
+                    }
+                    double f1 = 2.0 * tp / (tp + fp + positives);
+                    if (f1 > bestF1) {
+                        bestF1 = f1;
+                        out[c] = t;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> names(int categories) {
+        List<String> out = new ArrayList<>();
+        for (int c = 0; c < categories; c++) {
+            out.add(String.valueOf(c));
+        }
+        return out;
     }
 
     private static boolean[][] labels(List<ReutersDocument> documents, List<String> categories) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int c = 0; c < categories.size(); c++) {
+            index.put(categories.get(c), c);
+        }
         boolean[][] out = new boolean[documents.size()][categories.size()];
         for (int i = 0; i < documents.size(); i++) {
             for (String topic : documents.get(i).topics()) {
-                int c = categories.indexOf(topic);
-                if (c >= 0) {
+                Integer c = index.get(topic);
+                if (c != null) {
                     out[i][c] = true;
                 }
             }
@@ -76,7 +226,7 @@ public final class TfIdfBaseline {
         return out;
     }
 
-    /** Lower-cased alphanumeric runs. */
+    /** Lower-cased runs of letters and digits. */
     static List<String> tokens(String text) {
         List<String> out = new ArrayList<>();
         String lower = text.toLowerCase(Locale.ROOT);
@@ -93,103 +243,113 @@ public final class TfIdfBaseline {
         return out;
     }
 
-    private void fitVocabulary(List<ReutersDocument> train) {
+    /** Vocabulary and smoothed idf, ln((1 + n) / (1 + df)) + 1, from the training documents. */
+    private void fitVocabulary(List<ReutersDocument> train, int minDf) {
         Map<String, Integer> df = new HashMap<>();
         for (ReutersDocument d : train) {
-            new java.util.HashSet<>(tokens(d.text())).forEach(t -> df.merge(t, 1, Integer::sum));
+            new HashSet<>(tokens(d.text())).forEach(t -> df.merge(t, 1, Integer::sum));
         }
-        List<String> terms = df.entrySet().stream().filter(e -> e.getValue() >= 2).map(Map.Entry::getKey).sorted().toList();
-        idf = new float[terms.size()];
-        int n = train.size();
+        List<String> terms = df.entrySet().stream().filter(e -> e.getValue() >= minDf).map(Map.Entry::getKey).sorted().toList();
+        idf = new double[terms.size()];
         for (int i = 0; i < terms.size(); i++) {
             vocabulary.put(terms.get(i), i);
-            idf[i] = (float) (Math.log((1.0 + n) / (1.0 + df.get(terms.get(i)))) + 1);
+            idf[i] = Math.log((1.0 + train.size()) / (1.0 + df.get(terms.get(i)))) + 1;
         }
     }
 
-    Vector vector(String text) {
-        Map<Integer, Integer> counts = new java.util.TreeMap<>();
-        for (String t : tokens(text)) {
-            Integer id = vocabulary.get(t);
-            if (id != null) {
-                counts.merge(id, 1, Integer::sum);
+    /** TF-IDF rows: (1 + ln tf) · idf over the known terms, scaled to unit length. */
+    private Rows transform(List<ReutersDocument> documents) {
+        int[] rowStart = new int[documents.size() + 1];
+        List<int[]> columns = new ArrayList<>();
+        List<double[]> values = new ArrayList<>();
+        for (int i = 0; i < documents.size(); i++) {
+            Map<Integer, Integer> counts = new HashMap<>();
+            for (String t : tokens(documents.get(i).text())) {
+                Integer id = vocabulary.get(t);
+                if (id != null) {
+                    counts.merge(id, 1, Integer::sum);
+                }
             }
+            int[] terms = counts.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+            double[] weights = new double[terms.length];
+            double norm = 0;
+            for (int k = 0; k < terms.length; k++) {
+                weights[k] = (1 + Math.log(counts.get(terms[k]))) * idf[terms[k]];
+                norm += weights[k] * weights[k];
+            }
+            for (int k = 0; k < terms.length; k++) {
+                weights[k] /= norm == 0 ? 1 : Math.sqrt(norm);
+            }
+            columns.add(terms);
+            values.add(weights);
+            rowStart[i + 1] = rowStart[i] + terms.length;
         }
-        int[] terms = new int[counts.size()];
-        float[] weights = new float[counts.size()];
-        double norm = 0;
-        int k = 0;
-        for (var e : counts.entrySet()) {
-            terms[k] = e.getKey();
-            weights[k] = (float) ((1 + Math.log(e.getValue())) * idf[e.getKey()]);
-            norm += weights[k] * weights[k];
-            k++;
+        int[] allColumns = new int[rowStart[documents.size()]];
+        double[] allValues = new double[allColumns.length];
+        for (int i = 0; i < documents.size(); i++) {
+            System.arraycopy(columns.get(i), 0, allColumns, rowStart[i], columns.get(i).length);
+            System.arraycopy(values.get(i), 0, allValues, rowStart[i], values.get(i).length);
         }
-        float scale = norm == 0 ? 0 : (float) (1 / Math.sqrt(norm));
-        for (int i = 0; i < k; i++) {
-            weights[i] *= scale;
-        }
-        return new Vector(terms, weights);
+        return new Rows(rowStart, allColumns, allValues);
     }
 
-    private static double probability(double[] w, Vector x) {
-        double z = w[w.length - 1];
-        for (int i = 0; i < x.terms().length; i++) {
-            z += w[x.terms()[i]] * x.weights()[i];
-        }
+    private static double sigmoid(double z) {
         return 1 / (1 + Math.exp(-z));
     }
 
-    /** Logistic regression for one category by AdaGrad over shuffled documents. */
-    private static void fit(double[] w, List<Vector> xs, boolean[][] gold, int c, List<Integer> ids, Settings s) {
-        double[] squared = new double[w.length];
-        SplittableRandom random = new SplittableRandom(s.seed() + c);
-        int[] order = ids.stream().mapToInt(Integer::intValue).toArray();
-        for (int epoch = 0; epoch < s.epochs(); epoch++) {
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int tmp = order[i];
-                order[i] = order[j];
-                order[j] = tmp;
-            }
-            for (int id : order) {
-                Vector x = xs.get(id);
-                double error = probability(w, x) - (gold[id][c] ? 1 : 0);
-                for (int k = 0; k < x.terms().length; k++) {
-                    int f = x.terms()[k];
-                    double g = error * x.weights()[k] + s.l2() * w[f];
-                    squared[f] += g * g;
-                    w[f] -= s.learningRate() * g / Math.sqrt(squared[f] + 1e-8);
-                }
-                int b = w.length - 1;
-                squared[b] += error * error;
-                w[b] -= s.learningRate() * error / Math.sqrt(squared[b] + 1e-8);
-            }
+    /**
+     * Minimizes C·Σ log(1 + exp(−y·(w·x + b))) + ½‖w‖² (bias not regularized) with L-BFGS (10 correction pairs,
+     * backtracking Armijo line search) until the largest gradient entry is below 1e-5 · C · n or the iterations run out.
+     */
+    private static double[] fitLogisticRegression(Rows x, int features, boolean[][] gold, int category, Settings s) {
+        int n = x.size();
+        int dims = features + 1;
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = gold[i][category] ? 1 : -1;
         }
+        Objective f = new Objective(x, y, s.c(), dims);
+        return Lbfgs.minimize(f, new double[dims], s.maxIterations(), 1e-5 * s.c() * n);
     }
 
-    /** The probability threshold with the best F1 on the validation documents (0.5 when they hold no positive). */
-    private static double bestThreshold(double[] w, List<Vector> xs, boolean[][] gold, int c, List<Integer> ids) {
-        int positives = (int) ids.stream().filter(i -> gold[i][c]).count();
-        if (positives == 0) {
-            return 0.5;
+    /** The regularized logistic loss and its gradient. */
+    static final class Objective {
+        private final Rows x;
+        private final double[] y;
+        private final double c;
+        private final int dims;
+
+        Objective(Rows x, double[] y, double c, int dims) {
+            this.x = x;
+            this.y = y;
+            this.c = c;
+            this.dims = dims;
         }
-        double best = 0.5;
-        double bestF1 = -1;
-        for (double t = 0.05; t < 0.951; t += 0.05) {
-            int tp = 0;
-            int fp = 0;
-            for (int i : ids) {
-                boolean p = probability(w, xs.get(i)) >= t;
-                tp += p && gold[i][c] ? 1 : 0;
-                fp += p && !gold[i][c] ? 1 : 0;
-            }
-            double f1 = 2.0 * tp / (2.0 * tp + fp + (positives - tp));
-            if (f1 > bestF1) {
-                bestF1 = f1;
-                best = t;
-            }
+
+        int dims() {
+            return dims;
         }
-        return best;
+
+        /** Returns the loss and writes its gradient into {@code gradient}. */
+        double evaluate(double[] w, double[] gradient) {
+            Arrays.fill(gradient, 0);
+            double loss = 0;
+            for (int i = 0; i < x.size(); i++) {
+                double margin = y[i] * x.dot(i, w);
+                // log(1 + exp(-m)) without overflow, and its derivative -sigmoid(-m)
+                loss += margin > 0 ? Math.log1p(Math.exp(-margin)) : -margin + Math.log1p(Math.exp(margin));
+                double r = -y[i] * c / (1 + Math.exp(margin));
+                for (int k = x.rowStart[i]; k < x.rowStart[i + 1]; k++) {
+                    gradient[x.columns[k]] += r * x.values[k];
+                }
+                gradient[dims - 1] += r;
+            }
+            double squares = 0;
+            for (int j = 0; j < dims - 1; j++) {
+                squares += w[j] * w[j];
+                gradient[j] += w[j];
+            }
+            return c * loss + 0.5 * squares;
+        }
     }
 }

@@ -6,7 +6,6 @@ import dev.jlm.tasks.reuters.ReutersDocument;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -22,24 +21,27 @@ public final class DataCommand implements Runnable {
         picocli.CommandLine.usage(this, System.out);
     }
 
-    /** {@code jlm data reuters --stats}: the ModApte split's figures. */
+    /** {@code jlm data reuters --stats}: the collection's and the ModApte split's figures. */
     @Command(name = "reuters", mixinStandardHelpOptions = true,
-            description = "Reuters-21578 statistics: documents read, and the ModApte split restricted to categories with "
-                    + "training and test documents (train, test, categories).")
+            description = {"Reuters-21578 statistics for the ModApte split:",
+                    "  documents   all documents read (21,578 in the distribution)",
+                    "  train/test  ModApte documents with one of the categories: 7,769 / 3,019",
+                    "  categories  categories with training and test documents: 90"})
     public static final class Reuters implements Callable<Integer> {
-        @Option(names = "--data", description = "Folder of reut2-*.sgm files or reuters21578.tar.gz "
-                + "(default: $JLM_DATA/reuters21578 or ~/.cache/jlm/data/reuters21578).")
+        @Option(names = "--data", description = "Folder of reut2-NNN.sgm files or reuters21578.tar.gz (default: "
+                + "reuters21578 or reuters21578.tar.gz under $JLM_DATA or ~/.cache/jlm/data).")
         Path data;
         @Option(names = "--stats", required = true, description = "Print the statistics.")
         boolean stats;
-        @Option(names = "--json", description = "Print {\"documents\":…,\"train\":…,\"test\":…,\"categories\":…}.")
+        @Option(names = "--json", description = "Print {\"documents\":…,\"train\":…,\"test\":…,\"categories\":…} as the last line.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            List<ReutersDocument> documents = Reuters21578.read(source());
+            List<ReutersDocument> documents = Reuters21578.read(data != null ? data
+                    : defaultSource(System.getenv("JLM_DATA"), Path.of(System.getProperty("user.home"))));
             Reuters21578.ModApte split = Reuters21578.modApte(documents);
-            Map<String, Object> out = new LinkedHashMap<>();
+            Map<String, Integer> out = new LinkedHashMap<>();
             out.put("documents", documents.size());
             out.put("train", split.train().size());
             out.put("test", split.test().size());
@@ -47,25 +49,23 @@ public final class DataCommand implements Runnable {
             if (json) {
                 System.out.println(new ObjectMapper().writeValueAsString(out));
             } else {
-                out.forEach((k, v) -> System.out.printf("%-12s %,d%n", k, (Integer) v));
+                out.forEach((k, v) -> System.out.printf("%-12s %,d%n", k, v));
             }
             return 0;
         }
 
-        private Path source() throws IOException {
-            if (data != null) {
-                return data;
+        /** reuters21578 (folder or .tar.gz) under $JLM_DATA, then under ~/.cache/jlm/data. */
+        static Path defaultSource(String jlmData, Path home) {
+            for (Path dir : jlmData == null ? List.of(home.resolve(".cache/jlm/data"))
+                    : List.of(Path.of(jlmData), home.resolve(".cache/jlm/data"))) {
+                for (String name : List.of("reuters21578", "reuters21578.tar.gz")) {
+                    if (Files.exists(dir.resolve(name))) {
+                        return dir.resolve(name);
+                    }
+                }
             }
-            String env = System.getenv("JLM_DATA");
-            Path fromEnv = env == null ? null : Path.of(env, "reuters21578");
-            Path cache = Path.of(System.getProperty("user.home"), ".cache", "jlm", "data", "reuters21578");
-            if (fromEnv != null && Files.exists(fromEnv)) {
-                return fromEnv;
-            }
-            if (Files.exists(cache)) {
-                return cache;
-            }
-            throw new IllegalArgumentException("no Reuters-21578 data: pass --data DIR_OR_TGZ (or set JLM_DATA)");
+            throw new IllegalArgumentException("no Reuters-21578 data: pass --data DIR_OR_TGZ (or put reuters21578 under "
+                    + (jlmData == null ? "" : jlmData + " or ") + home.resolve(".cache/jlm/data") + ")");
         }
     }
 }

@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -20,15 +21,19 @@ public final class EvalCommand implements Runnable {
 
     /** {@code jlm eval squad}: the official SQuAD v1.1 / v2.0 evaluation, number for number. */
     @Command(name = "squad", mixinStandardHelpOptions = true,
-            description = "SQuAD EM/F1 exactly as the official evaluate-v1.1.py / evaluate-v2.0.py (version read from --data).")
+            description = {"SQuAD exact match and F1 exactly as the official evaluate-v1.1.py / evaluate-v2.0.py; the "
+                    + "data file's \"version\" picks the script.",
+                    "Questions missing from the predictions are reported on standard error (v1.1: they score 0)."})
     public static final class Squad implements Callable<Integer> {
         @Option(names = "--data", required = true, description = "SQuAD data set JSON (dev-v1.1.json, dev-v2.0.json, …).")
         Path data;
         @Option(names = "--predictions", required = true, description = "JSON object: question id → predicted answer text.")
         Path predictions;
-        @Option(names = "--na-prob", description = "v2.0: JSON object of question id → probability of no answer.")
+        @Option(names = "--na-prob", description = "v2.0: JSON object of question id → probability of no answer; adds the "
+                + "best thresholds (best_exact, best_f1).")
         Path naProb;
-        @Option(names = "--json", description = "Print the official script's JSON object as the last line.")
+        @Option(names = "--json", description = "Print the official script's JSON object (same keys, same order) as the "
+                + "last line.")
         boolean json;
 
         @Override
@@ -36,9 +41,13 @@ public final class EvalCommand implements Runnable {
             Map<String, Object> result = SquadEvaluation.evaluate(data, predictions, naProb, System.err);
             if (json) {
                 System.out.println(new ObjectMapper().writeValueAsString(result));
-            } else {
-                result.forEach((k, v) -> System.out.printf("%-20s %s%n", k, v));
+                return 0;
             }
+            System.out.println("SQuAD " + (result.containsKey("exact_match") ? "v1.1" : "v2.0") + " — " + data.getFileName());
+            result.forEach((key, value) -> System.out.println(String.format(Locale.ROOT, "  %-18s %s", key,
+                    value instanceof Integer count ? String.format(Locale.ROOT, "%,d", count)
+                            : key.endsWith("_thresh") ? String.format(Locale.ROOT, "%.6f", (Double) value)
+                            : String.format(Locale.ROOT, "%.4f", (Double) value))));
             return 0;
         }
     }

@@ -60,6 +60,9 @@ class SquadEvalCliTest {
         CliRun withNa = CliRun.of("eval", "squad", "--data", data, "--predictions", predictions, "--na-prob",
                 golden.resolve("na-prob-v2.0.json").toString(), "--json");
         assertSameNumbers(new ObjectMapper().readTree(withNa.lastLine()), official.get("with_na_prob"));
+        CliRun table = CliRun.of("eval", "squad", "--data", data, "--predictions", predictions);
+        assertThat(table.out()).startsWith("SQuAD v2.0").contains("HasAns_total       5,928")
+                .contains(String.format(java.util.Locale.ROOT, "%.4f", official.get("without_na_prob").get("f1").asDouble()));
     }
 
     @Test

@@ -7,6 +7,11 @@ package dev.jlm.tasks.reuters;
 final class Lbfgs {
     private static final int HISTORY = 10;
 
+    /** A differentiable function: returns f(x) and writes ∇f(x) into {@code gradient}. */
+    interface Function {
+        double evaluate(double[] x, double[] gradient);
+    }
+
     private Lbfgs() {
     }
 
@@ -14,7 +19,7 @@ final class Lbfgs {
      * Minimizes {@code f} from {@code x} (updated in place and returned) until the largest gradient entry is below
      * {@code gradientTolerance}, the objective stops decreasing, or {@code maxIterations} pass.
      */
-    static double[] minimize(TfIdfBaseline.Objective f, double[] x, int maxIterations, double gradientTolerance) {
+    static double[] minimize(Function f, double[] x, int maxIterations, double gradientTolerance) {
         int n = x.length;
         double[][] s = new double[HISTORY][n];
         double[][] y = new double[HISTORY][n];

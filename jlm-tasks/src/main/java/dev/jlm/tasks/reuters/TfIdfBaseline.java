@@ -72,6 +72,7 @@ public final class TfIdfBaseline {
 
     private final Map<String, Integer> vocabulary = new HashMap<>();
     private double[] idf;
+    private double[][] weights; // per category: term weights, then the bias
 
     private TfIdfBaseline() {
     }
@@ -103,8 +104,6 @@ public final class TfIdfBaseline {
             pool.shutdownNow();
         }
     }
-
-    private double[][] weights;
 
     /** The vectorizer fitted on {@code documents} and one logistic regression per category. */
     private static TfIdfBaseline train(List<ReutersDocument> documents, List<String> categories, Settings settings,
@@ -308,44 +307,28 @@ public final class TfIdfBaseline {
         for (int i = 0; i < n; i++) {
             y[i] = gold[i][category] ? 1 : -1;
         }
-        Objective f = new Objective(x, y, s.c(), dims);
-        return Lbfgs.minimize(f, new double[dims], s.maxIterations(), 1e-5 * s.c() * n);
+        return Lbfgs.minimize(new Objective(x, y, s.c()), new double[dims], s.maxIterations(), 1e-5 * s.c() * n);
     }
 
-    /** The regularized logistic loss and its gradient. */
-    static final class Objective {
-        private final Rows x;
-        private final double[] y;
-        private final double c;
-        private final int dims;
-
-        Objective(Rows x, double[] y, double c, int dims) {
-            this.x = x;
-            this.y = y;
-            this.c = c;
-            this.dims = dims;
-        }
-
-        int dims() {
-            return dims;
-        }
-
-        /** Returns the loss and writes its gradient into {@code gradient}. */
-        double evaluate(double[] w, double[] gradient) {
+    /** The regularized logistic loss; the bias is the last weight. */
+    private record Objective(Rows x, double[] y, double c) implements Lbfgs.Function {
+        @Override
+        public double evaluate(double[] w, double[] gradient) {
             Arrays.fill(gradient, 0);
             double loss = 0;
             for (int i = 0; i < x.size(); i++) {
                 double margin = y[i] * x.dot(i, w);
-                // log(1 + exp(-m)) without overflow, and its derivative -sigmoid(-m)
-                loss += margin > 0 ? Math.log1p(Math.exp(-margin)) : -margin + Math.log1p(Math.exp(margin));
-                double r = -y[i] * c / (1 + Math.exp(margin));
-                for (int k = x.rowStart[i]; k < x.rowStart[i + 1]; k++) {
-                    gradient[x.columns[k]] += r * x.values[k];
+                // log(1 + exp(-m)) = max(-m, 0) + log(1 + exp(-|m|)) never overflows; its derivative is -1 / (1 + exp(m))
+                double e = Math.exp(-Math.abs(margin));
+                loss += Math.max(-margin, 0) + Math.log1p(e);
+                double r = -y[i] * c * (margin > 0 ? e / (1 + e) : 1 / (1 + e));
+                for (int k = x.rowStart()[i]; k < x.rowStart()[i + 1]; k++) {
+                    gradient[x.columns()[k]] += r * x.values()[k];
                 }
-                gradient[dims - 1] += r;
+                gradient[w.length - 1] += r;
             }
             double squares = 0;
-            for (int j = 0; j < dims - 1; j++) {
+            for (int j = 0; j < w.length - 1; j++) {
                 squares += w[j] * w[j];
                 gradient[j] += w[j];
             }

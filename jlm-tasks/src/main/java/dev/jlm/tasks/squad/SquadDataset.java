@@ -1,12 +1,9 @@
 package dev.jlm.tasks.squad;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.tensor.io.JsonFiles;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,15 +116,7 @@ public record SquadDataset(String version, List<Article> articles) {
 
     /** Parses a JSON file; syntax errors name the file, line and column. */
     static JsonNode readJson(Path file) throws IOException {
-        try {
-            return new ObjectMapper().readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            var where = e.getLocation();
-            throw new IOException(file + ": not valid JSON at line " + (where == null ? "?" : where.getLineNr())
-                    + ", column " + (where == null ? "?" : where.getColumnNr()) + " (" + e.getOriginalMessage() + ")");
-        } catch (FileNotFoundException | NoSuchFileException e) {
-            throw new IOException(file + ": no such file");
-        }
+        return JsonFiles.read(file);
     }
 
     /** The offline train/test split of SQuAD dev-v1.1 by article (see {@link #offlineSplit}). */

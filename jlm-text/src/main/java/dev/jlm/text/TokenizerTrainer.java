@@ -37,9 +37,9 @@ public final class TokenizerTrainer {
         checkSize(vocabSize, symbols.size());
         MergeTrainer trainer = new MergeTrainer(symbols, String::concat);
         for (Map.Entry<String, Long> word : countWords(texts, (text, sink) -> {
-            int[] cps = text.codePoints().toArray();
-            ByteLevel.split(cps, cps.length, (s, e) -> {
-                byte[] bytes = new String(cps, s, e - s).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            char[] chars = text.toCharArray();
+            ByteLevel.split(chars, 0, chars.length, (s, e) -> {
+                byte[] bytes = new String(chars, s, e - s).getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 sink.add(ByteLevel.encodeBytes(bytes, 0, bytes.length));
             });
         }).entrySet()) {

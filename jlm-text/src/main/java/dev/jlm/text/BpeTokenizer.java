@@ -19,10 +19,12 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 
 /**
  * GPT-2's byte-level BPE: text is split by GPT-2's pre-tokenizer, each piece's UTF-8 bytes start as single-byte
@@ -52,8 +54,8 @@ public final class BpeTokenizer extends PipelineTokenizer {
     private record Word(char[] chars, int hash, int[] tokens, int codePoints) {
     }
 
-    BpeTokenizer(List<String> vocab, List<String[]> merges, List<AddedToken> added) {
-        super(added, Template.NONE, null, vocab);
+    BpeTokenizer(List<String> vocab, List<String[]> merges, List<AddedToken> added, Template template) {
+        super(added, template, null, vocab);
         this.vocab = vocab.toArray(String[]::new);
         this.merges = List.copyOf(merges);
         Map<String, Integer> ids = new HashMap<>();
@@ -94,45 +96,51 @@ public final class BpeTokenizer extends PipelineTokenizer {
         if (!Files.isRegularFile(vocabJson)) {
             throw new IOException(vocabJson + ": vocabulary file not found");
         }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(vocabJson.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(vocabJson + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        if (!Files.isRegularFile(mergesTxt)) {
+            throw new IOException(mergesTxt + ": merges file not found");
         }
-        List<String> vocab = TokenizerJson.vocabulary(root == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : root,
-                vocabJson.toString());
-        List<String[]> merges = readMerges(mergesTxt, vocab, vocabJson.getFileName().toString());
-        return create(vocab, merges, vocabJson.toString());
+        return fromVocabAndMerges(Files.readAllBytes(vocabJson), vocabJson.toString(), Files.readAllBytes(mergesTxt),
+                mergesTxt.toString());
     }
 
-    /** GPT-2's files: {@code <|endoftext|>}, when in the vocabulary, is a special token matched in raw text. */
-    private static BpeTokenizer create(List<String> vocab, List<String[]> merges, String source) throws IOException {
+    /**
+     * The two files' contents, named {@code vocabSource} and {@code mergesSource} in errors. As in GPT-2's files,
+     * {@code <|endoftext|>}, when in the vocabulary, is a special token matched in raw text.
+     */
+    static BpeTokenizer fromVocabAndMerges(byte[] vocabJson, String vocabSource, byte[] mergesTxt, String mergesSource)
+            throws IOException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(vocabJson);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(vocabSource + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        List<String> vocab = TokenizerJson.vocabulary(root == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : root,
+                vocabSource);
+        List<String[]> merges = readMerges(mergesTxt, mergesSource, vocab, Path.of(vocabSource).getFileName().toString());
         List<AddedToken> added = new ArrayList<>();
         int endOfText = vocab.indexOf("<|endoftext|>");
         if (endOfText >= 0) {
             added.add(new AddedToken("<|endoftext|>", endOfText, true));
         }
         try {
-            return new BpeTokenizer(vocab, merges, added);
+            return new BpeTokenizer(vocab, merges, added, Template.NONE);
         } catch (IllegalArgumentException e) {
-            throw new IOException(source + ": " + e.getMessage());
+            throw new IOException(vocabSource + ": " + e.getMessage());
         }
     }
 
-    /** The merges of a {@code merges.txt}, each checked against the vocabulary so errors name the line. */
-    private static List<String[]> readMerges(Path file, List<String> vocab, String vocabName) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException(file + ": merges file not found");
-        }
+    /** The merges of a {@code merges.txt}, each checked against the vocabulary so that errors name the line. */
+    private static List<String[]> readMerges(byte[] content, String source, List<String> vocab, String vocabName)
+            throws IOException {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+                    .decode(ByteBuffer.wrap(content)).toString();
         } catch (CharacterCodingException e) {
-            throw new IOException(file + ": not UTF-8 text");
+            throw new IOException(source + ": not UTF-8 text");
         }
-        java.util.Set<String> known = new java.util.HashSet<>(vocab);
+        Set<String> known = new HashSet<>(vocab);
         List<String[]> merges = new ArrayList<>();
         String[] lines = text.split("\r?\n");
         for (int i = 0; i < lines.length; i++) {
@@ -140,14 +148,14 @@ public final class BpeTokenizer extends PipelineTokenizer {
             if (line.isEmpty() || (i == 0 && line.startsWith("#version"))) {
                 continue;
             }
-            String[] pair = line.split(" ");
+            String[] pair = line.split(" ", -1);
             if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
-                throw new IOException(file + ": line " + (i + 1) + " is not two tokens separated by one space: '" + line + "'");
+                throw new IOException(source + ": line " + (i + 1) + " is not two tokens separated by one space: '" + line + "'");
             }
             for (String token : new String[] {pair[0], pair[1], pair[0] + pair[1]}) {
                 if (!known.contains(token)) {
-                    throw new IOException(file + ": line " + (i + 1) + " ('" + line + "') needs token '" + token
-                            + "', which is not in " + vocabName);
+                    throw new IOException(source + ": line " + (i + 1) + " ('" + line + "') needs the token '" + token
+                            + "', which " + vocabName + " lacks");
                 }
             }
             merges.add(pair);
@@ -216,7 +224,7 @@ public final class BpeTokenizer extends PipelineTokenizer {
             throw new IOException(source + ": special token ids leave id " + vocab.indexOf(null) + " unused");
         }
         try {
-            return new BpeTokenizer(vocab, merges, added);
+            return new BpeTokenizer(vocab, merges, added, Template.NONE);
         } catch (IllegalArgumentException e) {
             throw new IOException(source + ": " + e.getMessage());
         }
@@ -443,9 +451,9 @@ public final class BpeTokenizer extends PipelineTokenizer {
             vocabJson.put(vocab[id], id);
         }
         new ObjectMapper().writeValue(directory.resolve("vocab.json").toFile(), vocabJson);
-        List<String> lines = new ArrayList<>(List.of("#version: 0.2"));
-        merges.forEach(m -> lines.add(m[0] + " " + m[1]));
-        Files.write(directory.resolve("merges.txt"), lines, StandardCharsets.UTF_8);
+        StringBuilder lines = new StringBuilder("#version: 0.2\n");
+        merges.forEach(m -> lines.append(m[0]).append(' ').append(m[1]).append('\n'));
+        Files.writeString(directory.resolve("merges.txt"), lines);
         TokenizerJson.write(directory.resolve("tokenizer.json"), TokenizerJson.bpe(this));
     }
 

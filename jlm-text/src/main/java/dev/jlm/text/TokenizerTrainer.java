@@ -55,7 +55,7 @@ public final class TokenizerTrainer {
         for (int i = 0; i < specialTokens.size(); i++) {
             added.add(new AddedToken(specialTokens.get(i), i, true));
         }
-        return new BpeTokenizer(result.symbols(), result.merges(), added);
+        return new BpeTokenizer(result.symbols(), result.merges(), added, Template.NONE);
     }
 
     /**

@@ -84,7 +84,8 @@ public final class BpeTokenizer extends PipelineTokenizer {
         this.tokenBytes = new byte[this.vocab.length][];
         for (int id = 0; id < tokenBytes.length; id++) {
             byte[] raw = ByteLevel.decodeString(this.vocab[id]);
-            // Tokens outside the byte alphabet (added tokens such as "<|endoftext|>" are inside it) stand for their text.
+            // A token with characters outside the byte alphabet (an added token such as "[ PAD ]") stands for its own
+            // text, as in Hugging Face's ByteLevel decoder.
             tokenBytes[id] = raw != null ? raw : this.vocab[id].getBytes(StandardCharsets.UTF_8);
         }
     }

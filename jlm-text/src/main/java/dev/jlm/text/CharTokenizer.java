@@ -112,7 +112,7 @@ public final class CharTokenizer implements Tokenizer {
     public String decode(int[] ids, boolean skipSpecialTokens) {
         StringBuilder out = new StringBuilder(ids.length);
         for (int id : ids) {
-            out.appendCodePoint(chars[id]);
+            out.appendCodePoint(chars[checked(id)]);
         }
         return out.toString();
     }
@@ -129,7 +129,14 @@ public final class CharTokenizer implements Tokenizer {
 
     @Override
     public String idToToken(int id) {
-        return Character.toString(chars[id]);
+        return Character.toString(chars[checked(id)]);
+    }
+
+    private int checked(int id) {
+        if (id < 0 || id >= chars.length) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + chars.length);
+        }
+        return id;
     }
 
     @Override

@@ -132,6 +132,28 @@ class BpeFilesTest {
         assertOneLineError(() -> Tokenizers.load(file.toString()), file, "the token of rank 256 is not a merge of two lower-ranked tokens");
     }
 
+    /** Hugging Face's own gpt2 tokenizer.json differs from what jlm writes: ByteLevel post-processor, merges as pairs. */
+    @Test
+    void huggingFacesGpt2LayoutLoads() throws IOException {
+        Tokenizer gpt2 = Tokenizers.load("gpt2");
+        gpt2.save(dir);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("tokenizer.json").toFile());
+        root.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", false)
+                .put("use_regex", true);
+        var model = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("model");
+        model.put("continuing_subword_prefix", "").put("end_of_word_suffix", "").put("ignore_merges", false);
+        var pairs = json.createArrayNode();
+        model.get("merges").forEach(m -> pairs.add(json.createArrayNode().add(m.asText().split(" ")[0]).add(m.asText().split(" ")[1])));
+        model.set("merges", pairs);
+        Path file = dir.resolve("hf-tokenizer.json");
+        json.writeValue(file.toFile(), root);
+        Tokenizer loaded = Tokenizers.load(file.toString());
+        for (String text : TestTexts.EDGE_CASES) {
+            assertThat(loaded.encode(text).ids()).as(text).containsExactly(gpt2.encode(text).ids());
+        }
+    }
+
     @Test
     void tokenizerJsonOptionsJlmDoesNotImplementAreErrors() throws IOException {
         Tokenizers.load("gpt2").save(dir);

@@ -116,6 +116,35 @@ class BpeParityTest {
         }
     }
 
+    /** A BPE tokenizer.json may carry a template that adds special tokens; jlm applies and saves it as HF does. */
+    @Test
+    void templatePostProcessorAddsSpecialTokensAsHuggingFace(@TempDir Path dir) throws IOException {
+        gpt2.save(dir);
+        Path file = dir.resolve("tokenizer.json");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(file.toFile());
+        root.set("post_processor", json.readTree("""
+                {"type": "TemplateProcessing",
+                 "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}],
+                 "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}},
+                          {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "<|endoftext|>", "type_id": 1}}],
+                 "special_tokens": {"<|endoftext|>": {"id": "<|endoftext|>", "ids": [50256], "tokens": ["<|endoftext|>"]}}}"""));
+        json.writeValue(file.toFile(), root);
+        Tokenizer templated = Tokenizers.load(file.toString());
+        Path resaved = dir.resolve("resaved");
+        templated.save(resaved);
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(resaved.resolve("tokenizer.json"),
+                Map.of("padding", "false", "truncation", "false"))) {
+            for (String[] texts : new String[][] {{"Hello world", null}, {"A question?", "Some context."}}) {
+                dev.jlm.text.Encoding actual = templated.encode(texts[0], texts[1]);
+                ai.djl.huggingface.tokenizers.Encoding expected = texts[1] == null ? hf.encode(texts[0]) : hf.encode(texts[0], texts[1]);
+                assertThat(actual.ids()).containsExactly(WordPieceParityTest.toInts(expected.getIds()));
+                assertThat(actual.typeIds()).containsExactly(WordPieceParityTest.toInts(expected.getTypeIds()));
+                assertThat(actual.ids()[actual.length() - 1]).isEqualTo(50256);
+            }
+        }
+    }
+
     @Test
     void aTokenHoldingPartOfACharacterSpansTheWholeCharacter() {
         // "😀" is 4 bytes, F0 9F 98 80; GPT-2 has no token for all four, so two tokens share the one code point.

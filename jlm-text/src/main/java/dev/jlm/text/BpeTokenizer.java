@@ -473,7 +473,7 @@ public final class BpeTokenizer extends PipelineTokenizer {
      * probes always reach an empty slot.
      */
     private static final class WordCache {
-        private static final int MAX_BITS = 20;
+        private static final int MAX_BITS = 18;
         private volatile Word[] table = new Word[1 << 12];
         private final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
 

@@ -53,7 +53,7 @@ abstract class PipelineTokenizer implements Tokenizer {
 
     /** The tokens of one text, added tokens included, before templates and truncation. */
     Piece tokenize(String text) {
-        Piece.Builder out = new Piece.Builder();
+        Piece.Builder out = new Piece.Builder(text.length() / 4);
         int start = 0;
         int codePointBase = 0;
         while (start < text.length()) {

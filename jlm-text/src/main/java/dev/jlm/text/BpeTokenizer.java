@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * GPT-2's byte-level BPE: text is split by GPT-2's pre-tokenizer, each piece's UTF-8 bytes start as single-byte
@@ -47,12 +50,15 @@ public final class BpeTokenizer extends PipelineTokenizer {
     private final byte[][] tokenBytes;
     private final WordCache cache = new WordCache();
 
-    /**
-     * A pre-token's tokens as (id, start, end) triples, spans in code points from the word's start. Immutable (final
-     * fields), so threads share cached words without locks.
+    /*
+     * A tokenized pre-token is cached as one int array, so that a cache hit reads a single object:
+     * [hash, char count n, code point count, the n chars, then (id, start, end) per token] with spans in code points
+     * from the word's start.
      */
-    private record Word(char[] chars, int hash, int[] tokens, int codePoints) {
-    }
+    private static final int HASH = 0;
+    private static final int LENGTH = 1;
+    private static final int CODE_POINTS = 2;
+    private static final int KEY = 3;
 
     BpeTokenizer(List<String> vocab, List<String[]> merges, List<AddedToken> added, Template template) {
         super(added, template, null, vocab);
@@ -282,56 +288,62 @@ public final class BpeTokenizer extends PipelineTokenizer {
 
             @Override
             public void piece(int start, int end) {
-                Word word = word(chars, start, end);
-                int[] tokens = word.tokens;
-                for (int k = 0; k < tokens.length; k += 3) {
-                    out.add(tokens[k], vocab[tokens[k]], codePoint + tokens[k + 1], codePoint + tokens[k + 2]);
+                int[] word = word(chars, start, end);
+                for (int k = KEY + word[LENGTH]; k < word.length; k += 3) {
+                    out.add(word[k], vocab[word[k]], codePoint + word[k + 1], codePoint + word[k + 2]);
                 }
-                codePoint += word.codePoints;
+                codePoint += word[CODE_POINTS];
             }
         });
     }
 
     /** The tokens of one pre-token, from the cache when it has been seen. */
-    private Word word(char[] chars, int start, int end) {
+    private int[] word(char[] chars, int start, int end) {
         int hash = 0;
         for (int i = start; i < end; i++) {
             hash = 31 * hash + chars[i];
         }
-        Word word = cache.get(chars, start, end, hash);
+        int[] word = cache.get(chars, start, end, hash);
         if (word == null) {
-            word = tokenizeWord(Arrays.copyOfRange(chars, start, end), hash);
+            word = tokenizeWord(chars, start, end, hash);
             cache.put(word);
         }
         return word;
     }
 
     /** UTF-8 encodes the word, remembering each byte's code point, runs BPE and maps tokens back to code points. */
-    private Word tokenizeWord(char[] chars, int hash) {
-        byte[] bytes = new byte[chars.length * 3];
+    private int[] tokenizeWord(char[] chars, int start, int end, int hash) {
+        byte[] bytes = new byte[(end - start) * 3];
         int[] parts = new int[bytes.length];
         int[] codePointOfByte = new int[bytes.length];
         int n = 0;
         int codePoints = 0;
-        for (int i = 0; i < chars.length; codePoints++) {
-            int cp = Character.codePointAt(chars, i);
+        for (int i = start; i < end; codePoints++) {
+            int cp = Character.codePointAt(chars, i, end);
             i += Character.charCount(cp);
-            int end = utf8(cp, bytes, n);
-            for (; n < end; n++) {
+            int stop = utf8(cp, bytes, n);
+            for (; n < stop; n++) {
                 codePointOfByte[n] = codePoints;
                 parts[n] = byteIds[bytes[n] & 0xff];
             }
         }
         n = bpe(parts, n, pairs);
-        int[] tokens = new int[3 * n];
+        int key = KEY + end - start;
+        int[] word = new int[key + 3 * n];
+        word[HASH] = hash;
+        word[LENGTH] = end - start;
+        word[CODE_POINTS] = codePoints;
+        for (int i = start; i < end; i++) {
+            word[KEY + i - start] = chars[i];
+        }
         int at = 0;
         for (int k = 0; k < n; k++) {
-            tokens[3 * k] = parts[k];
-            tokens[3 * k + 1] = codePointOfByte[at];
+            word[key + 3 * k] = parts[k];
+            word[key + 3 * k + 1] = codePointOfByte[at];
             at += tokenBytes[parts[k]].length;
-            tokens[3 * k + 2] = codePointOfByte[at - 1] + 1;
+            word[key + 3 * k + 2] = codePointOfByte[at - 1] + 1;
         }
-        return new Word(chars, hash, tokens, codePoints);
+        return word;
     }
 
     /** Writes the UTF-8 bytes of {@code cp} at {@code at}; a lone surrogate becomes '?', as in {@code String.getBytes}. */
@@ -467,32 +479,44 @@ public final class BpeTokenizer extends PipelineTokenizer {
     }
 
     /**
-     * Tokenized words shared by all threads without locks: open addressing over immutable entries, doubling up to
-     * {@code 1 << MAX_BITS} slots and starting over when that is half full. A writer racing another may overwrite its
+     * Tokenized words shared by all threads without locks: open addressing over word arrays, doubling up to
+     * {@code 1 << MAX_BITS} slots and starting over when that is half full. Slots are written with release and read
+     * with acquire semantics, so a reader sees a word's array complete. A writer racing another may overwrite its
      * entry, which only costs a recomputation later; the atomic count keeps the table at most about half full, so
      * probes always reach an empty slot.
      */
     private static final class WordCache {
         private static final int MAX_BITS = 18;
-        private volatile Word[] table = new Word[1 << 12];
-        private final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
+        private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[][].class);
+        private volatile int[][] table = new int[1 << 12][];
+        private final AtomicInteger size = new AtomicInteger();
 
-        Word get(char[] chars, int start, int end, int hash) {
-            Word[] slots = table;
+        int[] get(char[] chars, int start, int end, int hash) {
+            int[][] slots = table;
             int mask = slots.length - 1;
+            int length = end - start;
             for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
-                Word word = slots[i];
+                int[] word = (int[]) SLOT.getAcquire(slots, i);
                 if (word == null) {
                     return null;
                 }
-                if (word.hash == hash && Arrays.equals(word.chars, 0, word.chars.length, chars, start, end)) {
+                if (word[HASH] == hash && word[LENGTH] == length && sameChars(word, chars, start, length)) {
                     return word;
                 }
             }
         }
 
-        void put(Word word) {
-            Word[] slots = table;
+        private static boolean sameChars(int[] word, char[] chars, int start, int length) {
+            for (int i = 0; i < length; i++) {
+                if (word[KEY + i] != chars[start + i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void put(int[] word) {
+            int[][] slots = table;
             if (size.get() >= slots.length / 2) {
                 slots = grow(slots);
             }
@@ -500,14 +524,15 @@ public final class BpeTokenizer extends PipelineTokenizer {
             size.incrementAndGet();
         }
 
-        private synchronized Word[] grow(Word[] full) {
+        private synchronized int[][] grow(int[][] full) {
             if (table != full) {
                 return table;
             }
-            Word[] bigger = new Word[Math.min(full.length * 2, 1 << MAX_BITS)];
+            int[][] bigger = new int[Math.min(full.length * 2, 1 << MAX_BITS)][];
             int kept = 0;
             if (bigger.length > full.length) {
-                for (Word word : full) {
+                for (int i = 0; i < full.length; i++) {
+                    int[] word = (int[]) SLOT.getAcquire(full, i);
                     if (word != null) {
                         insert(bigger, word);
                         kept++;
@@ -519,13 +544,13 @@ public final class BpeTokenizer extends PipelineTokenizer {
             return bigger;
         }
 
-        private static void insert(Word[] slots, Word word) {
+        private static void insert(int[][] slots, int[] word) {
             int mask = slots.length - 1;
-            int i = spread(word.hash) & mask;
-            while (slots[i] != null) {
+            int i = spread(word[HASH]) & mask;
+            while (SLOT.getAcquire(slots, i) != null) {
                 i = (i + 1) & mask;
             }
-            slots[i] = word;
+            SLOT.setRelease(slots, i, word);
         }
 
         private static int spread(int hash) {

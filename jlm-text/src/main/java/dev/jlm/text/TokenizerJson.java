@@ -1,5 +1,6 @@
 package dev.jlm.text;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +19,9 @@ import java.util.Map;
 
 /** Hugging Face's {@code tokenizer.json}: reading the pipelines jlm implements, and writing them back. */
 final class TokenizerJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Without field-name canonicalization, which only slows down vocabularies of many distinct tokens. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
     private TokenizerJson() {
     }

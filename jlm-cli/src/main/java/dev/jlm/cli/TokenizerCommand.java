@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,23 +42,32 @@ public final class TokenizerCommand implements Runnable {
         int vocabSize;
         @Option(names = "--min-frequency", description = "Merge only pairs seen at least this often (default: ${DEFAULT-VALUE}).")
         int minFrequency = 2;
+        @Option(names = "--special-tokens", split = ",", paramLabel = "TOKEN",
+                description = "BPE special tokens, comma-separated, ids from 0 (default: <|endoftext|>).")
+        List<String> specialTokens;
+        @Option(names = "--encoding", description = "Character encoding of the files (default: ${DEFAULT-VALUE}).")
+        Charset encoding = StandardCharsets.UTF_8;
         @Option(names = "--out", required = true, description = "Output directory.")
         Path out;
-        @Parameters(arity = "1..*", paramLabel = "FILES", description = "UTF-8 text files (one document per line is fine).")
+        @Parameters(arity = "1..*", paramLabel = "FILES", description = "Text files; each line is one training text.")
         List<Path> files;
 
         @Override
         public Integer call() throws Exception {
+            if (type == Type.wordpiece && specialTokens != null) {
+                throw new IllegalArgumentException("--special-tokens is for --type bpe (WordPiece has BERT's [PAD] [UNK] [CLS] [SEP] [MASK])");
+            }
             List<String> texts = new ArrayList<>();
             for (Path file : files) {
-                texts.addAll(lines(file));
+                texts.addAll(lines(file, encoding));
             }
             long start = System.nanoTime();
             Tokenizer trained;
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("merges").setInitialMax(vocabSize)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).build()) {
                 trained = type == Type.bpe
-                        ? TokenizerTrainer.trainBpe(texts, vocabSize, minFrequency, List.of("<|endoftext|>"), bar::stepTo)
+                        ? TokenizerTrainer.trainBpe(texts, vocabSize, minFrequency,
+                                specialTokens == null ? List.of("<|endoftext|>") : specialTokens, bar::stepTo)
                         : TokenizerTrainer.trainWordPiece(texts, vocabSize, minFrequency, bar::stepTo);
             }
             trained.save(out);
@@ -65,17 +76,26 @@ public final class TokenizerCommand implements Runnable {
             return 0;
         }
 
-        private static List<String> lines(Path file) throws IOException {
+        /** The file's lines, each keeping its line break (which byte-level BPE learns tokens for), as HF's trainer reads. */
+        private static List<String> lines(Path file, Charset encoding) throws IOException {
             if (!Files.isRegularFile(file)) {
                 throw new IOException(file + ": no such file");
             }
+            String text;
             try {
-                String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-                return List.of(text.split("\n"));
+                text = encoding.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
             } catch (CharacterCodingException e) {
-                throw new IOException(file + ": not UTF-8 text");
+                throw new IOException(file + ": not " + encoding.name() + " text (pass --encoding, e.g. ISO-8859-1)");
             }
+            List<String> lines = new ArrayList<>();
+            for (int start = 0; start < text.length(); ) {
+                int end = text.indexOf('\n', start);
+                end = end < 0 ? text.length() : end + 1;
+                lines.add(text.substring(start, end));
+                start = end;
+            }
+            return lines;
         }
     }
 }

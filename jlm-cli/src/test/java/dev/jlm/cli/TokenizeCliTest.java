@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -46,6 +47,26 @@ class TokenizeCliTest {
         assertThat(train.exitCode()).as(train.err()).isZero();
         CliRun run = CliRun.of("tokenize", "--tokenizer", dir.resolve("wp").toString(), "--json", "the cat");
         assertThat(json.readTree(run.lastLine()).get("tokens").toString()).isEqualTo("[\"[CLS]\",\"the\",\"cat\",\"[SEP]\"]");
+    }
+
+    @Test
+    void trainsAByteLevelBpeFromLatin1Files(@TempDir Path dir) throws IOException {
+        Path corpus = dir.resolve("corpus.txt");
+        Files.writeString(corpus, "Café au lait, s'il vous plaît.\nThe café sold 12 cafés.\n".repeat(40), StandardCharsets.ISO_8859_1);
+        CliRun strict = CliRun.of("tokenizer", "train", "--type", "bpe", "--vocab-size", "300", "--out",
+                dir.resolve("bpe").toString(), corpus.toString());
+        assertThat(strict.exitCode()).isEqualTo(2);
+        assertThat(strict.err().strip()).isEqualTo("jlm: " + corpus + ": not UTF-8 text (pass --encoding, e.g. ISO-8859-1)");
+
+        CliRun train = CliRun.of("tokenizer", "train", "--type", "bpe", "--vocab-size", "300", "--encoding", "ISO-8859-1",
+                "--special-tokens", "<|endoftext|>,<|pad|>", "--out", dir.resolve("bpe").toString(), corpus.toString());
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        assertThat(dir.resolve("bpe")).isDirectoryContaining(p -> p.endsWith("merges.txt")).isDirectoryContaining(p -> p.endsWith("vocab.json"));
+        CliRun run = CliRun.of("tokenize", "--tokenizer", dir.resolve("bpe").toString(), "--json", "The café<|pad|>\n");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode tokens = json.readTree(run.lastLine()).get("tokens");
+        assertThat(tokens.get(0).asText()).isEqualTo("The");
+        assertThat(tokens.toString()).contains("\"<|pad|>\"", "\"Ċ\"");
     }
 
     @Test

@@ -48,34 +48,53 @@ final class ByteLevel {
         return out;
     }
 
-    /** Receives each pre-token as a code-point range [start, end) of the text. */
+    /** Receives each pre-token as a char range [start, end) of the text. */
     @FunctionalInterface
     interface Splits {
         void piece(int start, int end);
     }
 
-    /** GPT-2's pre-tokenization over code points {@code cps[0..n)}. */
-    static void split(int[] cps, int n, Splits out) {
-        int i = 0;
-        while (i < n) {
-            int end = contraction(cps, n, i);
+    static final int LETTER = 0;
+    static final int NUMBER = 1;
+    static final int OTHER = 2;
+    static final int SPACE = 3;
+
+    private static final byte[] ASCII_KIND = new byte[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            ASCII_KIND[c] = (byte) ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? LETTER
+                    : c >= '0' && c <= '9' ? NUMBER : c == ' ' || (c >= 9 && c <= 13) ? SPACE : OTHER);
+        }
+    }
+
+    /**
+     * GPT-2's pre-tokenization of {@code chars[from, to)}, in UTF-16 indexes; a surrogate pair is one character.
+     * Each step takes the first alternative of the regex that matches, as the regex engine does.
+     */
+    static void split(char[] chars, int from, int to, Splits out) {
+        int i = from;
+        while (i < to) {
+            int end = contraction(chars, to, i);
             if (end < 0) {
-                int j = cps[i] == ' ' && i + 1 < n ? i + 1 : i;
-                int kind = kind(cps[j]);
+                // ' ?\p{L}+', ' ?\p{N}+', ' ?[^\s\p{L}\p{N}]+': the optional space belongs to a following such run
+                int j = chars[i] == ' ' && i + 1 < to ? i + 1 : i;
+                int kind = kindAt(chars, j, to);
                 if (kind != SPACE) {
-                    // ' ?\p{L}+', ' ?\p{N}+' or ' ?[^\s\p{L}\p{N}]+' (the optional space only before such a run)
-                    end = j + 1;
-                    while (end < n && kind(cps[end]) == kind) {
-                        end++;
+                    end = j + width(chars, j, to);
+                    while (end < to && kindAt(chars, end, to) == kind) {
+                        end += width(chars, end, to);
                     }
                 } else {
-                    // '\s+(?!\S)|\s+': a run of whitespace, leaving its last character to a following non-space run
+                    // '\s+(?!\S)|\s+': a whitespace run, leaving its last character to a following non-space run
                     end = i + 1;
-                    while (end < n && kind(cps[end]) == SPACE) {
+                    int last = i;
+                    while (end < to && kindAt(chars, end, to) == SPACE) {
+                        last = end;
                         end++;
                     }
-                    if (end < n && end - i > 1) {
-                        end--;
+                    if (end < to && last > i) {
+                        end = last;
                     }
                 }
             }
@@ -84,20 +103,10 @@ final class ByteLevel {
         }
     }
 
-    private static final int LETTER = 0;
-    private static final int NUMBER = 1;
-    private static final int OTHER = 2;
-    private static final int SPACE = 3;
-
-    private static int kind(int cp) {
+    /** LETTER ({@code \p{L}}), NUMBER ({@code \p{N}}), SPACE (Unicode White_Space, {@code \s}) or OTHER. */
+    static int kind(int cp) {
         if (cp < 128) {
-            if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) {
-                return LETTER;
-            }
-            if (cp >= '0' && cp <= '9') {
-                return NUMBER;
-            }
-            return cp == ' ' || (cp >= 9 && cp <= 13) ? SPACE : OTHER;
+            return ASCII_KIND[cp];
         }
         if (Character.isLetter(cp)) {
             return LETTER;
@@ -109,17 +118,27 @@ final class ByteLevel {
         return BertNormalizer.isWhitespace(cp) ? SPACE : OTHER;
     }
 
+    private static int kindAt(char[] chars, int i, int to) {
+        char c = chars[i];
+        return c < 128 ? ASCII_KIND[c] : kind(Character.codePointAt(chars, i, to));
+    }
+
+    /** 2 at a surrogate pair, else 1. */
+    private static int width(char[] chars, int i, int to) {
+        return Character.isHighSurrogate(chars[i]) && i + 1 < to && Character.isLowSurrogate(chars[i + 1]) ? 2 : 1;
+    }
+
     /** End of {@code 's 't 're 've 'm 'll 'd} at i, or -1. */
-    private static int contraction(int[] cps, int n, int i) {
-        if (cps[i] != '\'' || i + 1 >= n) {
+    private static int contraction(char[] chars, int to, int i) {
+        if (chars[i] != '\'' || i + 1 >= to) {
             return -1;
         }
-        int a = cps[i + 1];
+        char a = chars[i + 1];
         if (a == 's' || a == 't' || a == 'm' || a == 'd') {
             return i + 2;
         }
-        if (i + 2 < n) {
-            int b = cps[i + 2];
+        if (i + 2 < to) {
+            char b = chars[i + 2];
             if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) {
                 return i + 3;
             }

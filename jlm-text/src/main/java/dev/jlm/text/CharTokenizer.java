@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -39,16 +40,30 @@ public final class CharTokenizer implements Tokenizer {
     }
 
     public static CharTokenizer load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": char tokenizer file not found");
+        }
+        return read(Files.readAllBytes(file), file.toString());
+    }
+
+    /** A {@code char_tokenizer.json}'s content; {@code source} names it in errors. */
+    static CharTokenizer read(byte[] json, String source) throws IOException {
         JsonNode node;
         try {
-            node = JSON.readTree(file.toFile());
+            node = JSON.readTree(json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+            throw new IOException(source + ": not valid JSON (" + e.getOriginalMessage() + ")");
         }
         if (node == null || !node.path("type").asText().equals("char") || !node.path("chars").isTextual()) {
-            throw new IOException(file + ": not a char tokenizer (expected {\"type\":\"char\",\"chars\":\"...\"})");
+            throw new IOException(source + ": not a char tokenizer (expected {\"type\":\"char\",\"chars\":\"...\"})");
         }
-        return new CharTokenizer(node.get("chars").asText().codePoints().toArray());
+        int[] chars = node.get("chars").asText().codePoints().toArray();
+        for (int i = 1; i < chars.length; i++) {
+            if (chars[i] <= chars[i - 1]) {
+                throw new IOException(source + ": \"chars\" must hold distinct characters in code-point order");
+            }
+        }
+        return new CharTokenizer(chars);
     }
 
     @Override
@@ -97,7 +112,7 @@ public final class CharTokenizer implements Tokenizer {
     public String decode(int[] ids, boolean skipSpecialTokens) {
         StringBuilder out = new StringBuilder(ids.length);
         for (int id : ids) {
-            out.appendCodePoint(chars[id]);
+            out.appendCodePoint(chars[checked(id)]);
         }
         return out.toString();
     }
@@ -114,7 +129,14 @@ public final class CharTokenizer implements Tokenizer {
 
     @Override
     public String idToToken(int id) {
-        return Character.toString(chars[id]);
+        return Character.toString(chars[checked(id)]);
+    }
+
+    private int checked(int id) {
+        if (id < 0 || id >= chars.length) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + chars.length);
+        }
+        return id;
     }
 
     @Override
@@ -126,7 +148,10 @@ public final class CharTokenizer implements Tokenizer {
         }
         Path file = directory.resolve(FILE_NAME);
         Path temp = directory.resolve(FILE_NAME + ".tmp");
-        JSON.writeValue(temp.toFile(), Map.of("type", "char", "chars", text.toString()));
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("type", "char");
+        json.put("chars", text.toString());
+        JSON.writeValue(temp.toFile(), json);
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

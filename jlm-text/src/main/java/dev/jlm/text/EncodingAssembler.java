@@ -106,8 +106,9 @@ final class EncodingAssembler {
     }
 
     private static Encoding wrap(Piece a, Piece b, Template template, EncodeOptions options, int padId, String padToken) {
-        Builder out = new Builder();
         boolean specials = options.addSpecialTokens();
+        int length = a.length() + (b == null ? 0 : b.length()) + (specials ? template.added(b != null) : 0);
+        Builder out = new Builder(Math.max(length, options.padToLength()));
         if (b == null) {
             if (specials) {
                 template.singleBefore().forEach(s -> out.special(s, 0));
@@ -136,15 +137,26 @@ final class EncodingAssembler {
         return out.build();
     }
 
+    /** Fills arrays of the encoding's exact length. */
     private static final class Builder {
-        private int[] ids = new int[64];
-        private String[] tokens = new String[64];
-        private int[][] offsets = new int[64][];
-        private int[] types = new int[64];
-        private int[] attention = new int[64];
-        private int[] special = new int[64];
-        private int[] sequence = new int[64];
+        private final int[] ids;
+        private final String[] tokens;
+        private final int[][] offsets;
+        private final int[] types;
+        private final int[] attention;
+        private final int[] special;
+        private final int[] sequence;
         private int size;
+
+        Builder(int length) {
+            ids = new int[length];
+            tokens = new String[length];
+            offsets = new int[length][];
+            types = new int[length];
+            attention = new int[length];
+            special = new int[length];
+            sequence = new int[length];
+        }
 
         int size() {
             return size;
@@ -165,16 +177,6 @@ final class EncodingAssembler {
         }
 
         private void add(int id, String token, int[] offset, int type, int mask, int isSpecial, int sequenceId) {
-            if (size == ids.length) {
-                int grown = size * 2;
-                ids = java.util.Arrays.copyOf(ids, grown);
-                tokens = java.util.Arrays.copyOf(tokens, grown);
-                offsets = java.util.Arrays.copyOf(offsets, grown);
-                types = java.util.Arrays.copyOf(types, grown);
-                attention = java.util.Arrays.copyOf(attention, grown);
-                special = java.util.Arrays.copyOf(special, grown);
-                sequence = java.util.Arrays.copyOf(sequence, grown);
-            }
             ids[size] = id;
             tokens[size] = token;
             offsets[size] = offset;
@@ -186,10 +188,7 @@ final class EncodingAssembler {
         }
 
         Encoding build() {
-            return new Encoding(java.util.Arrays.copyOf(ids, size), java.util.Arrays.asList(java.util.Arrays.copyOf(tokens, size)),
-                    java.util.Arrays.copyOf(offsets, size), java.util.Arrays.copyOf(types, size),
-                    java.util.Arrays.copyOf(attention, size), java.util.Arrays.copyOf(special, size),
-                    java.util.Arrays.copyOf(sequence, size), List.of());
+            return new Encoding(ids, java.util.Arrays.asList(tokens), offsets, types, attention, special, sequence, List.of());
         }
     }
 

@@ -16,11 +16,20 @@ record Piece(int[] ids, String[] tokens, int[] starts, int[] ends) {
 
     /** Accumulates tokens. */
     static final class Builder {
-        private int[] ids = new int[16];
-        private String[] tokens = new String[16];
-        private int[] starts = new int[16];
-        private int[] ends = new int[16];
+        private int[] ids;
+        private String[] tokens;
+        private int[] starts;
+        private int[] ends;
         private int size;
+
+        /** @param expected the number of tokens the text probably has, so that the arrays rarely grow */
+        Builder(int expected) {
+            int capacity = Math.max(16, expected);
+            ids = new int[capacity];
+            tokens = new String[capacity];
+            starts = new int[capacity];
+            ends = new int[capacity];
+        }
 
         void add(int id, String token, int start, int end) {
             if (size == ids.length) {

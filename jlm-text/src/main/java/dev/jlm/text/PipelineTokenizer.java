@@ -45,12 +45,15 @@ abstract class PipelineTokenizer implements Tokenizer {
         this.padId = padToken == null ? 0 : tokenToId.getOrDefault(padToken, 0);
     }
 
-    /** Appends the tokens of a stretch of raw text (no added tokens in it), offsets in original code points. */
-    abstract void encodeText(Normalized text, Piece.Builder out);
+    /**
+     * Appends the tokens of {@code text[from, to)}, a stretch without added tokens; offsets count code points of the
+     * whole text, the stretch starting at {@code codePointBase}.
+     */
+    abstract void encodeText(String text, int from, int to, int codePointBase, Piece.Builder out);
 
     /** The tokens of one text, added tokens included, before templates and truncation. */
     Piece tokenize(String text) {
-        Piece.Builder out = new Piece.Builder();
+        Piece.Builder out = new Piece.Builder(text.length() / 4);
         int start = 0;
         int codePointBase = 0;
         while (start < text.length()) {
@@ -65,9 +68,8 @@ abstract class PipelineTokenizer implements Tokenizer {
             }
             int end = bestAt < 0 ? text.length() : bestAt;
             if (end > start) {
-                String segment = text.substring(start, end);
-                encodeText(Normalized.of(segment, codePointBase), out);
-                codePointBase += segment.codePointCount(0, segment.length());
+                encodeText(text, start, end, codePointBase, out);
+                codePointBase += text.codePointCount(start, end);
             }
             if (best == null) {
                 break;

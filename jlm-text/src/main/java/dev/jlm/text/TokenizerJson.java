@@ -1,5 +1,6 @@
 package dev.jlm.text;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +19,9 @@ import java.util.Map;
 
 /** Hugging Face's {@code tokenizer.json}: reading the pipelines jlm implements, and writing them back. */
 final class TokenizerJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Without field-name canonicalization, which only slows down vocabularies of many distinct tokens. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
     private TokenizerJson() {
     }
@@ -74,17 +77,37 @@ final class TokenizerJson {
         return new WordPieceTokenizer(vocab, unk, prefix, normalizer, added, template, pad);
     }
 
+    /**
+     * GPT-2-style byte-level BPE. Options that would change its tokens or offsets and that jlm does not implement are
+     * errors rather than silently ignored.
+     */
     private static BpeTokenizer bpe(JsonNode root, JsonNode model, List<AddedToken> added, String source) throws IOException {
-        String pre = root.path("pre_tokenizer").path("type").asText("");
-        if (!pre.equals("ByteLevel")) {
-            throw new IOException(source + ": BPE is supported with the ByteLevel pre-tokenizer (GPT-2 style), not '" + pre + "'");
+        JsonNode pre = root.path("pre_tokenizer");
+        if (!pre.path("type").asText("").equals("ByteLevel")) {
+            throw new IOException(source + ": BPE is supported with the ByteLevel pre-tokenizer (GPT-2 style), not "
+                    + (pre.isObject() ? "'" + pre.path("type").asText() + "'" : "none"));
         }
+        unsupported(pre.path("add_prefix_space").asBoolean(false), source, "pre_tokenizer add_prefix_space: true");
+        unsupported(!pre.path("use_regex").asBoolean(true), source, "pre_tokenizer use_regex: false");
+        unsupported(root.path("normalizer").isObject(), source, "a normalizer with BPE");
+        unsupported(model.path("dropout").asDouble(0) != 0, source, "BPE dropout");
+        unsupported(!model.path("continuing_subword_prefix").asText("").isEmpty()
+                || !model.path("end_of_word_suffix").asText("").isEmpty(), source, "BPE subword prefixes or suffixes");
+        unsupported(model.path("ignore_merges").asBoolean(false), source, "BPE ignore_merges: true");
         List<String> vocab = new ArrayList<>(vocabulary(model.path("vocab"), source));
+        JsonNode post = root.path("post_processor");
+        Template template = Template.NONE;
+        if (post.path("type").asText("").equals("ByteLevel")) {
+            unsupported(post.path("trim_offsets").asBoolean(true), source, "post_processor ByteLevel trim_offsets: true");
+        } else {
+            template = template(post, vocab, source);
+        }
         List<String[]> merges = new ArrayList<>();
         for (JsonNode merge : model.path("merges")) {
-            String[] pair = merge.isArray() ? new String[] {merge.get(0).asText(), merge.get(1).asText()} : merge.asText().split(" ");
+            String[] pair = merge.isArray() && merge.size() == 2 ? new String[] {merge.get(0).asText(), merge.get(1).asText()}
+                    : merge.isTextual() ? merge.asText().split(" ", -1) : new String[0];
             if (pair.length != 2) {
-                throw new IOException(source + ": merge '" + merge + "' is not a pair of tokens");
+                throw new IOException(source + ": merge " + merge + " is not a pair of tokens");
             }
             merges.add(pair);
         }
@@ -94,16 +117,22 @@ final class TokenizerJson {
             }
         }
         try {
-            return new BpeTokenizer(vocab, merges, added);
+            return new BpeTokenizer(vocab, merges, added, template);
         } catch (IllegalArgumentException e) {
             throw new IOException(source + ": " + e.getMessage());
+        }
+    }
+
+    private static void unsupported(boolean present, String source, String what) throws IOException {
+        if (present) {
+            throw new IOException(source + ": " + what + " is not supported");
         }
     }
 
     /** A token → id object as a list indexed by id; gaps and duplicate ids are errors. */
     static List<String> vocabulary(JsonNode vocab, String source) throws IOException {
         if (!vocab.isObject() || vocab.isEmpty()) {
-            throw new IOException(source + ": model.vocab must be a non-empty object of token → id");
+            throw new IOException(source + ": the vocabulary must be a non-empty JSON object of token → id");
         }
         String[] byId = new String[vocab.size()];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
@@ -204,7 +233,7 @@ final class TokenizerJson {
         root.putNull("normalizer");
         root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
                 .put("use_regex", true);
-        root.putNull("post_processor");
+        putTemplate(root, tokenizer.template());
         root.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true)
                 .put("use_regex", true);
         ObjectNode model = root.putObject("model");

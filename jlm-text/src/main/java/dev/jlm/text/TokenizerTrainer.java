@@ -1,7 +1,10 @@
 package dev.jlm.text;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,44 +21,69 @@ public final class TokenizerTrainer {
     }
 
     /**
-     * A byte-level BPE with {@code vocabSize} tokens: special tokens, the 256 byte tokens, then merges.
+     * A byte-level BPE with {@code vocabSize} tokens: the special tokens, the 256 byte tokens in character order (as
+     * Hugging Face's trainer orders them), then one token per merge. Special tokens in the texts are left out of
+     * the counts, as they are matched whole when encoding.
      *
-     * @param progress receives the vocabulary size after each merge
+     * @param minFrequency merge only pairs seen at least this often
+     * @param progress     receives the vocabulary size after each merge
      */
     public static BpeTokenizer trainBpe(List<String> texts, int vocabSize, int minFrequency, List<String> specialTokens,
                                         IntConsumer progress) {
-        List<String> symbols = new ArrayList<>(specialTokens);
-        Map<Character, Integer> byteSymbol = new HashMap<>();
-        TreeSet<Character> alphabet = new TreeSet<>();
-        for (char c : ByteLevel.BYTE_TO_CHAR) {
-            alphabet.add(c);
+        if (specialTokens.stream().anyMatch(String::isEmpty) || new HashSet<>(specialTokens).size() != specialTokens.size()) {
+            throw new IllegalArgumentException("special tokens must be distinct and non-empty: " + specialTokens);
         }
+        List<String> symbols = new ArrayList<>(specialTokens);
+        char[] alphabet = ByteLevel.BYTE_TO_CHAR.clone();
+        Arrays.sort(alphabet);
+        int[] symbolOfChar = new int[ByteLevel.CHAR_TO_BYTE.length];
         for (char c : alphabet) {
-            byteSymbol.put(c, symbols.size());
+            if (symbols.contains(String.valueOf(c))) {
+                throw new IllegalArgumentException("special token '" + c + "' is also a byte token");
+            }
+            symbolOfChar[c] = symbols.size();
             symbols.add(String.valueOf(c));
         }
         checkSize(vocabSize, symbols.size());
-        MergeTrainer trainer = new MergeTrainer(symbols, String::concat);
-        for (Map.Entry<String, Long> word : countWords(texts, (text, sink) -> {
-            int[] cps = text.codePoints().toArray();
-            ByteLevel.split(cps, cps.length, (s, e) -> {
-                byte[] bytes = new String(cps, s, e - s).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                sink.add(ByteLevel.encodeBytes(bytes, 0, bytes.length));
-            });
-        }).entrySet()) {
-            String w = word.getKey();
-            int[] ids = new int[w.length()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = byteSymbol.get(w.charAt(i));
+        Map<String, Long> words = countWords(texts, (text, sink) -> {
+            for (String stretch : withoutSpecialTokens(text, specialTokens)) {
+                char[] chars = stretch.toCharArray();
+                ByteLevel.split(chars, 0, chars.length, (start, end) -> {
+                    byte[] bytes = new String(chars, start, end - start).getBytes(StandardCharsets.UTF_8);
+                    sink.add(ByteLevel.encodeBytes(bytes, 0, bytes.length));
+                });
             }
-            trainer.addWord(ids, word.getValue());
-        }
+        });
+        MergeTrainer trainer = new MergeTrainer(symbols, String::concat);
+        words.forEach((word, count) -> trainer.addWord(word.chars().map(c -> symbolOfChar[c]).toArray(), count));
         MergeTrainer.Result result = trainer.train(vocabSize, minFrequency, progress);
         List<AddedToken> added = new ArrayList<>();
         for (int i = 0; i < specialTokens.size(); i++) {
             added.add(new AddedToken(specialTokens.get(i), i, true));
         }
-        return new BpeTokenizer(result.symbols(), result.merges(), added);
+        return new BpeTokenizer(result.symbols(), result.merges(), added, Template.NONE);
+    }
+
+    /** The stretches of {@code text} between occurrences of the special tokens. */
+    private static List<String> withoutSpecialTokens(String text, List<String> specialTokens) {
+        List<String> stretches = new ArrayList<>();
+        int start = 0;
+        while (true) {
+            int at = -1;
+            int length = 0;
+            for (String special : specialTokens) {
+                int found = text.indexOf(special, start);
+                if (found >= 0 && (at < 0 || found < at || (found == at && special.length() > length))) {
+                    at = found;
+                    length = special.length();
+                }
+            }
+            stretches.add(text.substring(start, at < 0 ? text.length() : at));
+            if (at < 0) {
+                return stretches;
+            }
+            start = at + length;
+        }
     }
 
     /**

@@ -1,8 +1,12 @@
 package dev.jlm.text;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
 /** Finds a tokenizer by name or path: the one place that knows every tokenizer kind and its files. */
 public final class Tokenizers {
@@ -10,20 +14,23 @@ public final class Tokenizers {
     }
 
     /**
-     * A named tokenizer that ships with jlm ({@code bert-base-uncased}, {@code gpt2}), a directory holding {@code tokenizer.json},
-     * {@code vocab.txt} or {@code char_tokenizer.json}, or one such file.
+     * A named tokenizer that ships with jlm ({@code bert-base-uncased}, {@code gpt2}, {@code char}: nanoGPT's
+     * shakespeare_char), a directory holding {@code tokenizer.json}, {@code vocab.json} + {@code merges.txt},
+     * {@code vocab.txt} or {@code char_tokenizer.json}, or one such file (or a tiktoken {@code .tiktoken} rank file).
      */
     public static Tokenizer load(String nameOrPath) throws IOException {
-        if (nameOrPath.equals("bert-base-uncased")) {
-            try (var in = Tokenizers.class.getResourceAsStream("/dev/jlm/text/bert-base-uncased/tokenizer.json")) {
-                if (in == null) {
-                    throw new IOException("bundled bert-base-uncased tokenizer is missing from the jlm-text jar");
-                }
-                return TokenizerJson.read(in, "bert-base-uncased");
+        switch (nameOrPath) {
+            case "bert-base-uncased" -> {
+                return TokenizerJson.read(new ByteArrayInputStream(bundled("bert-base-uncased/tokenizer.json")), nameOrPath);
             }
-        }
-        if (nameOrPath.equals("gpt2")) {
-            return gpt2();
+            case "gpt2" -> {
+                return gpt2();
+            }
+            case "char" -> {
+                return CharTokenizer.read(bundled("char/" + CharTokenizer.FILE_NAME), nameOrPath);
+            }
+            default -> {
+            }
         }
         Path path = Path.of(nameOrPath);
         if (Files.isDirectory(path)) {
@@ -36,32 +43,46 @@ public final class Tokenizers {
                     return loadFile(path.resolve(name));
                 }
             }
-            throw new IOException(path + ": no tokenizer files (tokenizer.json, vocab.txt or " + CharTokenizer.FILE_NAME + ")");
+            throw new IOException(path + ": no tokenizer files (tokenizer.json, vocab.json + merges.txt, vocab.txt or "
+                    + CharTokenizer.FILE_NAME + ")");
         }
         if (Files.isRegularFile(path)) {
             return loadFile(path);
         }
-        throw new IOException("tokenizer '" + nameOrPath + "' is neither a known name (bert-base-uncased, gpt2) nor an existing path");
+        throw new IOException("tokenizer '" + nameOrPath + "' is neither a known name (bert-base-uncased, gpt2, char) nor an existing path");
     }
 
     private static volatile BpeTokenizer gpt2;
 
-    /** GPT-2's byte-level BPE, built from the bundled r50k_base ranks (the encoding GPT-2 uses) once per process. */
+    /**
+     * GPT-2's byte-level BPE from the bundled {@code vocab.json} and {@code merges.txt} (derived from the public
+     * r50k_base ranks, see the README next to them), built once per process.
+     */
     private static BpeTokenizer gpt2() throws IOException {
         if (gpt2 == null) {
             synchronized (Tokenizers.class) {
                 if (gpt2 == null) {
-                    try (var in = Tokenizers.class.getResourceAsStream("/dev/jlm/text/gpt2/r50k_base.tiktoken.gz")) {
-                        if (in == null) {
-                            throw new IOException("bundled GPT-2 ranks are missing from the jlm-text jar");
-                        }
-                        gpt2 = BpeTokenizer.fromTiktoken(new java.util.zip.GZIPInputStream(in), "gpt2",
-                                java.util.Map.of("<|endoftext|>", 50256));
-                    }
+                    gpt2 = BpeTokenizer.fromVocabAndMerges(gunzip(bundled("gpt2/vocab.json.gz")), "gpt2/vocab.json",
+                            gunzip(bundled("gpt2/merges.txt.gz")), "gpt2/merges.txt");
                 }
             }
         }
         return gpt2;
+    }
+
+    private static byte[] bundled(String resource) throws IOException {
+        try (InputStream in = Tokenizers.class.getResourceAsStream("/dev/jlm/text/" + resource)) {
+            if (in == null) {
+                throw new IOException("bundled tokenizer file " + resource + " is missing from the jlm-text jar");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    private static byte[] gunzip(byte[] compressed) throws IOException {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
+            return in.readAllBytes();
+        }
     }
 
     private static Tokenizer loadFile(Path file) throws IOException {
@@ -74,7 +95,7 @@ public final class Tokenizers {
         }
         if (name.endsWith(".tiktoken")) {
             try (var in = Files.newInputStream(file)) {
-                return BpeTokenizer.fromTiktoken(in, file.toString(), java.util.Map.of());
+                return BpeTokenizer.fromTiktoken(in, file.toString(), Map.of());
             }
         }
         return TokenizerJson.read(file);

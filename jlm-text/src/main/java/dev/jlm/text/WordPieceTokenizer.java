@@ -71,8 +71,8 @@ public final class WordPieceTokenizer extends PipelineTokenizer {
     }
 
     @Override
-    void encodeText(Normalized text, Piece.Builder out) {
-        Normalized normalized = normalizer.apply(text);
+    void encodeText(String text, int from, int to, int codePointBase, Piece.Builder out) {
+        Normalized normalized = normalizer.apply(Normalized.of(text.substring(from, to), codePointBase));
         int n = normalized.length;
         int[] chars = normalized.chars;
         int i = 0;

@@ -76,6 +76,33 @@ final class TestTexts {
         return texts;
     }
 
+    /** Pieces that stress pre-tokenizers: every kind of character class boundary, in many scripts. */
+    private static final String[] FUZZ_PIECES = {
+            "a", "Z", "word", "Ünïcödé", "ß", "ǅ", "日本", "한", "ภา", "مرحبا", "Ωμέγα", "ё", "e\u0301", "\u0308",
+            "0", "42", "3.14", "½", "²", "Ⅻ", "٣٤", "१२", "\uff11",
+            " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2003", "\u3000", "\u0085", "\u2028", "\u000b", "\f",
+            "\u001c", "\u200b", "\ufeff", "\u00ad",
+            "'", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'LL", "’s", "\"", "!", "?!", "...", "-", "—", "_", "@", "#",
+            "$", "€", "(", ")", "[", "]", "{", "}", "<", ">", "/", "\\", "*", "+", "=", "~", "^", "|", "`", "&",
+            "😀", "👍🏽", "👨\u200d👩\u200d👧", "🇫🇷", "\ud834\udd1e", "\u0000", "\u0007", "\u007f", "\u0080", "\u009f",
+            "<|endoftext|>", "<|endoftext", "endoftext|>"};
+
+    /** {@code count} random strings of 1 to 40 pieces (seeded, so every run tests the same strings). */
+    static List<String> fuzz(int count, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            StringBuilder text = new StringBuilder();
+            int pieces = 1 + random.nextInt(40);
+            for (int p = 0; p < pieces; p++) {
+                String piece = FUZZ_PIECES[random.nextInt(FUZZ_PIECES.length)];
+                text.append(random.nextInt(20) == 0 ? piece.repeat(1 + random.nextInt(80)) : piece);
+            }
+            texts.add(text.toString());
+        }
+        return texts;
+    }
+
     /** {@code n} items spread evenly over the list. */
     private static List<String> every(List<String> items, int n) {
         List<String> out = new ArrayList<>();

@@ -6,9 +6,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,6 +46,58 @@ class TrainerTest {
                 assertThat(first.decode(ids, false)).isEqualTo(text);
             }
         }
+    }
+
+    /**
+     * minbpe's loop written plainly — recount every pair of every word after each merge — must choose the same merges
+     * as the trainer's incremental counts.
+     */
+    @Test
+    void incrementalPairCountsChooseTheMergesOfRecountingEverything() {
+        List<String> texts = corpus.subList(0, 300);
+        BpeTokenizer trained = TokenizerTrainer.trainBpe(texts, 1 + 256 + 300, 1, List.of("<|endoftext|>"), size -> { });
+
+        List<String> symbols = new ArrayList<>(List.of("<|endoftext|>"));
+        new TreeSet<>(new String(ByteLevel.BYTE_TO_CHAR).chars().mapToObj(c -> String.valueOf((char) c)).toList()).forEach(symbols::add);
+        Map<List<String>, Long> words = new HashMap<>();
+        for (String text : texts) {
+            char[] chars = text.toCharArray();
+            ByteLevel.split(chars, 0, chars.length, (s, e) -> {
+                byte[] bytes = new String(chars, s, e - s).getBytes(StandardCharsets.UTF_8);
+                words.merge(ByteLevel.encodeBytes(bytes, 0, bytes.length).chars().mapToObj(c -> String.valueOf((char) c)).toList(),
+                        1L, Long::sum);
+            });
+        }
+        List<String> merges = new ArrayList<>();
+        for (int step = 0; step < 300; step++) {
+            Map<List<String>, Long> stats = new HashMap<>();
+            words.forEach((word, count) -> {
+                for (int i = 0; i + 1 < word.size(); i++) {
+                    stats.merge(List.of(word.get(i), word.get(i + 1)), count, Long::sum);
+                }
+            });
+            List<String> best = stats.keySet().stream().min(Comparator.comparingLong((List<String> p) -> -stats.get(p))
+                    .thenComparingInt(p -> symbols.indexOf(p.get(0))).thenComparingInt(p -> symbols.indexOf(p.get(1)))).orElseThrow();
+            merges.add(best.get(0) + " " + best.get(1));
+            symbols.add(best.get(0) + best.get(1));
+            Map<List<String>, Long> merged = new HashMap<>();
+            words.forEach((word, count) -> {
+                List<String> out = new ArrayList<>();
+                for (int i = 0; i < word.size(); i++) {
+                    if (i + 1 < word.size() && word.get(i).equals(best.get(0)) && word.get(i + 1).equals(best.get(1))) {
+                        out.add(best.get(0) + best.get(1));
+                        i++;
+                    } else {
+                        out.add(word.get(i));
+                    }
+                }
+                merged.merge(out, count, Long::sum);
+            });
+            words.clear();
+            words.putAll(merged);
+        }
+        assertThat(trained.merges()).extracting(m -> m[0] + " " + m[1]).containsExactlyElementsOf(merges);
+        assertThat(trained.vocab()).containsExactlyElementsOf(symbols);
     }
 
     @Test

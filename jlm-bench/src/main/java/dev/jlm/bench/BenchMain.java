@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 TokenizeBench.class,
                 BertMlmBench.class,
                 EmbedBench.class,
+                SquadBench.class,
         })
 public final class BenchMain implements Runnable {
 

@@ -21,11 +21,28 @@ public final class BertForQuestionAnswering extends Module {
         qaOutputs = child("qa_outputs", new Linear(encoder.config.hiddenSize(), 2, true, 0.02f, new SplittableRandom(seed)));
     }
 
-    /** Start and end logits, each [B, T]. */
+    /**
+     * Start and end logits, each [B, T]. Padding positions get {@value #PADDING_LOGIT}, so a span can never start or
+     * end there and the loss's softmax ignores them.
+     */
     public Tensor[] forward(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
         Tensor logits = qaOutputs.forward(bert.forward(ids, typeIds, attentionMask, batch, t));
-        return new Tensor[] {logits.select(2, 0), logits.select(2, 1)};
+        Tensor start = logits.select(2, 0);
+        Tensor end = logits.select(2, 1);
+        if (attentionMask != null) {
+            float[] padding = new float[batch * t];
+            for (int i = 0; i < padding.length; i++) {
+                padding[i] = attentionMask[i] == 0 ? 1f : 0f;
+            }
+            Tensor mask = Tensor.of(padding, batch, t);
+            start = F.maskedFill(start, mask, PADDING_LOGIT);
+            end = F.maskedFill(end, mask, PADDING_LOGIT);
+        }
+        return new Tensor[] {start, end};
     }
+
+    /** The logit of padding positions: far below any real one, yet finite so sums of logits stay ordered. */
+    public static final float PADDING_LOGIT = -10000f;
 
     /** HF's loss: the mean of the start and end cross-entropies. */
     public Tensor loss(Tensor[] logits, int[] starts, int[] ends) {

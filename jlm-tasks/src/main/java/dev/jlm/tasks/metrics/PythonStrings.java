@@ -46,4 +46,17 @@ public final class PythonStrings {
         }
         return text.substring(0, end);
     }
+
+    /** {@code str.lstrip()}: drops leading white space. */
+    public static String lstrip(String text) {
+        int start = 0;
+        while (start < text.length()) {
+            int cp = text.codePointAt(start);
+            if (!isSpace(cp)) {
+                break;
+            }
+            start += Character.charCount(cp);
+        }
+        return text.substring(start);
+    }
 }

@@ -1,0 +1,174 @@
+package dev.jlm.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jlm.models.PretrainedModels;
+import dev.jlm.tasks.squad.SquadDataset;
+import dev.jlm.tasks.squad.SquadEvaluation;
+import dev.jlm.tasks.squad.SquadFeatures;
+import dev.jlm.tasks.squad.SquadFineTuner;
+import dev.jlm.tasks.squad.SquadPostprocessor;
+import dev.jlm.tasks.squad.SquadPredictor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./jlm bench squad}: fine-tunes all-MiniLM-L6-v2 (offline, from its Maven jar) for extractive QA on the offline
+ * training split of SQuAD dev-v1.1 (the 13 articles not in dev-v2.0) within a time budget, then scores the 35 test
+ * articles with the v1.1 metrics and dev-v2.0 with the v2.0 metrics. The v2.0 null-score threshold is the
+ * {@code best_f1_thresh} found on the training data (its questions plus unanswerable pairings made from its own
+ * articles), never on test data.
+ */
+@Command(name = "squad", mixinStandardHelpOptions = true,
+        description = "SQuAD fine-tuning of MiniLM on the offline split; v1.1 and v2.0 scores of the held-out articles.")
+public final class SquadBench implements Callable<Integer> {
+    @Option(names = "--minutes", description = "Fine-tuning time budget in minutes (default: ${DEFAULT-VALUE}).")
+    double minutes = 60;
+
+    @Option(names = "--max-epochs", description = "Most epochs to fit into the budget (default: ${DEFAULT-VALUE}).")
+    int maxEpochs = 4;
+
+    @Option(names = "--quick", description = "A smoke run: 200 training questions, 40 s of training, 300 test questions each.")
+    boolean quick;
+
+    @Option(names = "--learning-rate", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate = 1e-4f;
+
+    @Option(names = "--batch-size", description = "Windows per step (default: ${DEFAULT-VALUE}).")
+    int batchSize = 32;
+
+    @Option(names = "--unanswerable", description = "Fraction of training questions also paired with another paragraph of "
+            + "their article as unanswerable examples (default: ${DEFAULT-VALUE}).")
+    double unanswerable = 0.5;
+
+    @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--data", description = "Folder with dev-v1.1.json and dev-v2.0.json (default: ../shared/data/squad next to jlm).")
+    Path data;
+
+    @Option(names = "--out", description = "Output folder for the model, predictions, metrics and plot (default: a temporary folder).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Path folder = data != null ? data : Path.of(System.getProperty("jlm.root", ".")).resolveSibling("shared").resolve("data/squad");
+        SquadDataset v11 = SquadDataset.read(folder.resolve("dev-v1.1.json"));
+        SquadDataset v20 = SquadDataset.read(folder.resolve("dev-v2.0.json"));
+        SquadDataset.Split split = SquadDataset.offlineSplit(v11, v20);
+        SquadDataset train = quick ? first(split.train(), 200) : split.train();
+        SquadDataset testV1 = quick ? first(split.test(), 300) : split.test();
+        SquadDataset testV2 = quick ? first(v20, 300) : v20;
+        Path dir = out != null ? out : Files.createTempDirectory("jlm-squad");
+        String modelName = "sentence-transformers/all-MiniLM-L6-v2";
+        SquadPredictor predictor = SquadPredictor.load(PretrainedModels.resolve(modelName), SquadPredictor.Options.DEFAULT, seed);
+
+        List<SquadFeatures.Example> trainExamples = new ArrayList<>(SquadFeatures.examples(train));
+        List<SquadFeatures.Example> negatives = SquadFeatures.syntheticUnanswerable(train, unanswerable, seed);
+        trainExamples.addAll(negatives);
+        List<SquadFeatures.Feature> features = predictor.features(trainExamples);
+        double budget = (quick ? 40.0 / 60 : minutes) * 60;
+        SquadFineTuner.Settings probe = new SquadFineTuner.Settings(1, batchSize, learningRate, 0.1f, 0.01f, budget, 200, seed);
+        double perStep = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, probe, dir).secondsPerStep(quick ? 2 : 5);
+        int stepsPerEpoch = (features.size() + batchSize - 1) / batchSize;
+        int epochs = (int) Math.max(1, Math.min(maxEpochs, Math.floor(0.95 * budget / (perStep * 1.05 * stepsPerEpoch))));
+        System.out.printf("training: %,d questions + %,d unanswerable pairings → %,d windows; %.2f s/step → %d epoch(s) of %,d steps "
+                + "in a %.0f-minute budget%n", train.questions().size(), negatives.size(), features.size(), perStep, epochs,
+                stepsPerEpoch, budget / 60);
+        SquadFineTuner.Settings settings = new SquadFineTuner.Settings(epochs, batchSize, learningRate, 0.1f, 0.01f, budget,
+                200, seed);
+        SquadFineTuner.Result result = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, settings, dir)
+                .run(!quick);
+
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        long t0 = System.nanoTime();
+        SquadPostprocessor.Predictions v1 = predictor.predict(SquadFeatures.examples(testV1), false, 0);
+        SquadPredictor.write(v1, dir.resolve("test-v1.1"), false);
+        Map<String, Object> v1Scores = SquadEvaluation.v1(testV1, v1.predictions(), quiet);
+
+        SquadDataset thresholdSet = withUnanswerable(train, negatives);
+        SquadPostprocessor.Predictions onTrain = predictor.predict(SquadFeatures.examples(thresholdSet), true, Double.MAX_VALUE);
+        double threshold = (Double) SquadEvaluation.v2(thresholdSet, onTrain.predictions(), onTrain.nullOdds(), 1.0, quiet)
+                .get("best_f1_thresh");
+        SquadPostprocessor.Predictions v2 = predictor.predict(SquadFeatures.examples(testV2), true, threshold);
+        SquadPredictor.write(v2, dir.resolve("dev-v2.0"), true);
+        Map<String, Object> v2Scores = SquadEvaluation.v2(testV2, v2.predictions(), null, 1.0, quiet);
+        double predictSeconds = (System.nanoTime() - t0) / 1e9;
+
+        System.out.printf("MiniLM-L6 (%s) fine-tuned %d steps (%.2f epochs) in %.1f min: %.1f windows/s, %,.0f tokens/s, "
+                        + "final loss %.3f%n", modelName, result.steps(), (double) result.steps() / stepsPerEpoch, result.seconds() / 60,
+                result.featuresPerSecond(), result.tokensPerSecond(), result.finalLoss());
+        System.out.printf("null-score threshold from training data (best_f1_thresh): %.4f; prediction took %.1f min%n",
+                threshold, predictSeconds / 60);
+        System.out.printf("%-40s %10s %10s%n", "", "EM", "F1");
+        System.out.printf("%-40s %10.2f %10.2f%n", "v1.1 test articles (" + testV1.questions().size() + " q)",
+                v1Scores.get("exact_match"), v1Scores.get("f1"));
+        System.out.printf("%-40s %10.2f %10.2f%n", "v2.0 dev (" + testV2.questions().size() + " q)", v2Scores.get("exact"),
+                v2Scores.get("f1"));
+        System.out.printf("%-40s %10.2f %10.2f%n", "  HasAns", v2Scores.getOrDefault("HasAns_exact", 0.0),
+                v2Scores.getOrDefault("HasAns_f1", 0.0));
+        System.out.printf("%-40s %10.2f %10.2f%n", "  NoAns", v2Scores.getOrDefault("NoAns_exact", 0.0),
+                v2Scores.getOrDefault("NoAns_f1", 0.0));
+        System.out.printf("%-40s %10s %10s%n", "anchor: BERT-base v1.1 dev (88k train q)", "80.8", "88.5");
+        System.out.printf("%-40s %10s %10s%n", "anchor: minilm-uncased-squad2 v2 dev", "76.1", "79.5");
+        System.out.println("model, predictions and loss plot: " + dir);
+
+        ObjectNode json = new ObjectMapper().createObjectNode().put("bench", "squad")
+                .put("v1_exact_match", round((Double) v1Scores.get("exact_match")))
+                .put("v1_f1", round((Double) v1Scores.get("f1")))
+                .put("v2_exact", round((Double) v2Scores.get("exact")))
+                .put("v2_f1", round((Double) v2Scores.get("f1")))
+                .put("train_examples", trainExamples.size())
+                .put("train_s", Math.round(result.seconds() * 10) / 10.0)
+                .put("examples_per_s", Math.round(result.featuresPerSecond() * 100) / 100.0)
+                .put("epochs", Math.round(100.0 * result.steps() / stepsPerEpoch) / 100.0)
+                .put("budget_minutes", budget / 60)
+                .put("v2_null_threshold", round(threshold))
+                .put("anchor_bert_base_v1_em", 80.8).put("anchor_bert_base_v1_f1", 88.5)
+                .put("anchor_minilm_squad2_v2_exact", 76.1).put("anchor_minilm_squad2_v2_f1", 79.5);
+        System.out.println(new ObjectMapper().writeValueAsString(json));
+        return 0;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+
+    /** The first {@code questions} questions of a data set (whole paragraphs, in order). */
+    private static SquadDataset first(SquadDataset dataset, int questions) {
+        List<SquadDataset.Article> articles = new ArrayList<>();
+        int count = 0;
+        for (SquadDataset.Article article : dataset.articles()) {
+            List<SquadDataset.Paragraph> paragraphs = new ArrayList<>();
+            for (SquadDataset.Paragraph paragraph : article.paragraphs()) {
+                if (count >= questions) {
+                    break;
+                }
+                paragraphs.add(paragraph);
+                count += paragraph.questions().size();
+            }
+            if (!paragraphs.isEmpty()) {
+                articles.add(new SquadDataset.Article(article.title(), paragraphs));
+            }
+        }
+        return new SquadDataset(dataset.version(), articles);
+    }
+
+    /** The training questions plus the unanswerable pairings, as a v2.0 data set to pick the null threshold on. */
+    private static SquadDataset withUnanswerable(SquadDataset train, List<SquadFeatures.Example> negatives) {
+        List<SquadDataset.Article> articles = new ArrayList<>(train.articles());
+        List<SquadDataset.Paragraph> paragraphs = negatives.stream().map(e -> new SquadDataset.Paragraph(e.context(),
+                List.of(new SquadDataset.Question(e.id(), e.question(), List.of(), true, List.of())))).toList();
+        articles.add(new SquadDataset.Article("unanswerable pairings", paragraphs));
+        return new SquadDataset("v2.0", articles);
+    }
+}

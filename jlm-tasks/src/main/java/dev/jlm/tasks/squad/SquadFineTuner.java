@@ -1,0 +1,238 @@
+package dev.jlm.tasks.squad;
+
+import dev.jlm.models.bert.BertForQuestionAnswering;
+import dev.jlm.models.train.ResumeState;
+import dev.jlm.models.train.TrainingMonitor;
+import dev.jlm.tensor.GradMode;
+import dev.jlm.tensor.Memory;
+import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.optim.AdamW;
+import dev.jlm.tensor.optim.GradClip;
+import dev.jlm.tensor.optim.LrSchedule;
+import dev.jlm.tensor.optim.Optimizer;
+import dev.jlm.text.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * Extractive-QA fine-tuning as {@code run_qa.py} trains: the mean of the start and end cross-entropies over windows in
+ * shuffled batches, AdamW (weight decay on matrices only) with linear warmup and decay to zero over all epochs,
+ * gradient clipping at 1. The model is saved (HF layout, with the tokenizer) in the output folder; {@code last/}
+ * holds the optimizer and step for resume. Batches are fixed by the seed and step, so a resumed run sees the
+ * same data as an uninterrupted one.
+ */
+public final class SquadFineTuner {
+    /**
+     * @param maxSeconds the run stops early after this long (the schedule is still laid out over all epochs)
+     * @param saveEvery  steps between checkpoints
+     */
+    public record Settings(int epochs, int batchSize, float learningRate, float warmupRatio, float weightDecay,
+                           double maxSeconds, int saveEvery, long seed) {
+        public static final Settings DEFAULT = new Settings(2, 32, 5e-5f, 0.1f, 0.01f, Double.MAX_VALUE, 500, 42);
+    }
+
+    /** What a finished (or stopped) run reports. */
+    public record Result(int steps, int totalSteps, float finalLoss, double seconds, double featuresPerSecond,
+                         double tokensPerSecond, Path plot) {
+    }
+
+    private final BertForQuestionAnswering model;
+    private final Tokenizer tokenizer;
+    private final List<SquadFeatures.Feature> features;
+    private final Settings settings;
+    private final Path outDir;
+
+    public SquadFineTuner(BertForQuestionAnswering model, Tokenizer tokenizer, List<SquadFeatures.Feature> features,
+                          Settings settings, Path outDir) {
+        if (features.isEmpty()) {
+            throw new IllegalArgumentException("no training examples");
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.features = features;
+        this.settings = settings;
+        this.outDir = outDir;
+    }
+
+    public int stepsPerEpoch() {
+        return (features.size() + settings.batchSize() - 1) / settings.batchSize();
+    }
+
+    /** Trains from the start or from {@code outDir/last}, and saves the model in {@code outDir}. */
+    public Result run(boolean showProgress) throws IOException {
+        AdamW optimizer = new AdamW(Optimizer.decayMatricesOnly(model, settings.weightDecay()), settings.learningRate(),
+                0.9f, 0.999f, 1e-8f);
+        int totalSteps = settings.epochs() * stepsPerEpoch();
+        LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), Math.round(settings.warmupRatio() * totalSteps),
+                totalSteps);
+        int step = 0;
+        if (Files.isDirectory(ResumeState.folder(outDir))) {
+            model.loadStateDict(BertForQuestionAnswering.fromPretrained(ResumeState.folder(outDir)).stateDict(), true);
+            step = ResumeState.restore(outDir, optimizer).get("step").asInt();
+        }
+        long start = System.nanoTime();
+        long tokens = 0;
+        int done = 0;
+        float loss = Float.NaN;
+        try (TrainingMonitor monitor = new TrainingMonitor(outDir, "SQuAD fine-tuning", step, totalSteps, showProgress)) {
+            while (step < totalSteps && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
+                long t0 = System.nanoTime();
+                Batch batch = Batch.of(batchAt(step));
+                optimizer.setLearningRate(schedule.at(step));
+                model.train(true);
+                model.reseedDropout(settings.seed() * 1_000_003L + step);
+                try (var scope = Memory.scope()) {
+                    Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                    Tensor l = model.loss(logits, batch.starts(), batch.ends());
+                    loss = l.item();
+                    l.backward();
+                    GradClip.clipGradNorm(model.parameters(), 1f);
+                    optimizer.step();
+                    optimizer.zeroGrad();
+                }
+                step++;
+                done++;
+                tokens += batch.tokens();
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                double eta = Math.min((totalSteps - step) * elapsed / done, settings.maxSeconds() - elapsed);
+                monitor.step(step, loss, batch.tokens() / ((System.nanoTime() - t0) / 1e9), eta,
+                        Map.of("lr", schedule.at(step), "epoch", (double) step / stepsPerEpoch()));
+                if (step % settings.saveEvery() == 0 && step < totalSteps) {
+                    save(step, optimizer);
+                }
+            }
+            save(step, optimizer);
+            monitor.plot();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Result(step, totalSteps, loss, seconds, done * (double) settings.batchSize() / seconds, tokens / seconds,
+                    monitor.plotFile());
+        }
+    }
+
+    /**
+     * Seconds per training step measured on {@code steps} batches (after three warm-up batches, which the JIT compiler
+     * needs): forward and backward
+     * only, gradients dropped and parameters untouched, so a time budget can be turned into epochs before training.
+     */
+    public double secondsPerStep(int steps) {
+        model.train(true);
+        long t0 = 0;
+        int warmUp = 3;
+        for (int i = 0; i < warmUp + steps; i++) {
+            if (i == warmUp) {
+                t0 = System.nanoTime();
+            }
+            Batch batch = Batch.of(batchAt(i % stepsPerEpoch()));
+            try (var scope = Memory.scope()) {
+                Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                model.loss(logits, batch.starts(), batch.ends()).backward();
+                model.zeroGrad();
+            }
+        }
+        return (System.nanoTime() - t0) / 1e9 / steps;
+    }
+
+    /** The features of training step {@code step}: epoch-wise permutations drawn from the seed. */
+    private List<SquadFeatures.Feature> batchAt(int step) {
+        int epoch = step / stepsPerEpoch();
+        int[] order = permutation(features.size(), new SplittableRandom(settings.seed() * 7919L + epoch));
+        int from = (step % stepsPerEpoch()) * settings.batchSize();
+        int to = Math.min(order.length, from + settings.batchSize());
+        List<SquadFeatures.Feature> out = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            out.add(features.get(order[i]));
+        }
+        return out;
+    }
+
+    private static int[] permutation(int n, SplittableRandom random) {
+        int[] order = IntStream.range(0, n).toArray();
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        return order;
+    }
+
+    private void save(int step, AdamW optimizer) throws IOException {
+        ResumeState.save(outDir, this::writeModel, optimizer, Map.of("step", step));
+        ResumeState.replaceFiles(outDir, this::writeModel);
+    }
+
+    private void writeModel(Path directory) throws IOException {
+        model.savePretrained(directory);
+        tokenizer.save(directory);
+    }
+
+    /** Start and end logits of every feature (in order), computed in batches of similar lengths. */
+    public static Logits predict(BertForQuestionAnswering model, List<SquadFeatures.Feature> features, int batchSize) {
+        float[][] starts = new float[features.size()][];
+        float[][] ends = new float[features.size()][];
+        Integer[] byLength = IntStream.range(0, features.size()).boxed().toArray(Integer[]::new);
+        Arrays.sort(byLength, Comparator.comparingInt(i -> features.get(i).length()));
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        try (var off = GradMode.off()) {
+            for (int from = 0; from < byLength.length; from += batchSize) {
+                int to = Math.min(byLength.length, from + batchSize);
+                List<SquadFeatures.Feature> chunk = new ArrayList<>();
+                for (int i = from; i < to; i++) {
+                    chunk.add(features.get(byLength[i]));
+                }
+                Batch batch = Batch.of(chunk);
+                try (var scope = Memory.scope()) {
+                    Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                    float[] s = logits[0].toArray();
+                    float[] e = logits[1].toArray();
+                    for (int b = 0; b < chunk.size(); b++) {
+                        int n = chunk.get(b).length();
+                        starts[byLength[from + b]] = Arrays.copyOfRange(s, b * batch.length(), b * batch.length() + n);
+                        ends[byLength[from + b]] = Arrays.copyOfRange(e, b * batch.length(), b * batch.length() + n);
+                    }
+                }
+            }
+        } finally {
+            model.train(wasTraining);
+        }
+        return new Logits(Arrays.asList(starts), Arrays.asList(ends));
+    }
+
+    /** Per feature, its start and end logits (one per token). */
+    public record Logits(List<float[]> starts, List<float[]> ends) {
+    }
+
+    /** Features padded to the longest of them: ids, segment ids, attention mask and span targets. */
+    record Batch(int size, int length, int[] ids, int[] typeIds, int[] attention, int[] starts, int[] ends, int tokens) {
+        static Batch of(List<SquadFeatures.Feature> features) {
+            int size = features.size();
+            int length = features.stream().mapToInt(SquadFeatures.Feature::length).max().orElse(0);
+            int[] ids = new int[size * length];
+            int[] typeIds = new int[size * length];
+            int[] attention = new int[size * length];
+            int[] starts = new int[size];
+            int[] ends = new int[size];
+            int tokens = 0;
+            for (int b = 0; b < size; b++) {
+                SquadFeatures.Feature f = features.get(b);
+                System.arraycopy(f.ids(), 0, ids, b * length, f.length());
+                System.arraycopy(f.typeIds(), 0, typeIds, b * length, f.length());
+                Arrays.fill(attention, b * length, b * length + f.length(), 1);
+                starts[b] = f.startPosition();
+                ends[b] = f.endPosition();
+                tokens += f.length();
+            }
+            return new Batch(size, length, ids, typeIds, attention, starts, ends, tokens);
+        }
+    }
+}

@@ -48,7 +48,7 @@ public final class SquadBench implements Callable<Integer> {
 
     @Option(names = "--unanswerable", description = "Fraction of training questions also paired with another paragraph of "
             + "their article as unanswerable examples (default: ${DEFAULT-VALUE}).")
-    double unanswerable = 0.5;
+    double unanswerable = 0.33;
 
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;

@@ -91,15 +91,15 @@ public final class SquadBench implements Callable<Integer> {
 
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         long t0 = System.nanoTime();
-        SquadPostprocessor.Predictions v1 = predictor.predict(SquadFeatures.examples(testV1), false, 0);
+        SquadPostprocessor.Predictions v1 = predictor.predict(SquadFeatures.examples(testV1), false, 0, (done, all) -> { });
         SquadPredictor.write(v1, dir.resolve("test-v1.1"), false);
         Map<String, Object> v1Scores = SquadEvaluation.v1(testV1, v1.predictions(), quiet);
 
         SquadDataset thresholdSet = withUnanswerable(train, negatives);
-        SquadPostprocessor.Predictions onTrain = predictor.predict(SquadFeatures.examples(thresholdSet), true, Double.MAX_VALUE);
+        SquadPostprocessor.Predictions onTrain = predictor.predict(SquadFeatures.examples(thresholdSet), true, Double.MAX_VALUE, (done, all) -> { });
         double threshold = (Double) SquadEvaluation.v2(thresholdSet, onTrain.predictions(), onTrain.nullOdds(), 1.0, quiet)
                 .get("best_f1_thresh");
-        SquadPostprocessor.Predictions v2 = predictor.predict(SquadFeatures.examples(testV2), true, threshold);
+        SquadPostprocessor.Predictions v2 = predictor.predict(SquadFeatures.examples(testV2), true, threshold, (done, all) -> { });
         SquadPredictor.write(v2, dir.resolve("dev-v2.0"), true);
         Map<String, Object> v2Scores = SquadEvaluation.v2(testV2, v2.predictions(), null, 1.0, quiet);
         double predictSeconds = (System.nanoTime() - t0) / 1e9;

@@ -39,16 +39,21 @@ public final class EvalCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Map<String, Object> result = SquadEvaluation.evaluate(data, predictions, naProb, System.err);
+            print(result, data.getFileName().toString(), json);
+            return 0;
+        }
+
+        /** The scores as a table, or with {@code json} as the official script's JSON object on one line. */
+        static void print(Map<String, Object> result, String dataName, boolean json) throws java.io.IOException {
             if (json) {
                 System.out.println(new ObjectMapper().writeValueAsString(result));
-                return 0;
+                return;
             }
-            System.out.println("SQuAD " + (result.containsKey("exact_match") ? "v1.1" : "v2.0") + " — " + data.getFileName());
+            System.out.println("SQuAD " + (result.containsKey("exact_match") ? "v1.1" : "v2.0") + " — " + dataName);
             result.forEach((key, value) -> System.out.println(String.format(Locale.ROOT, "  %-18s %s", key,
                     value instanceof Integer count ? String.format(Locale.ROOT, "%,d", count)
                             : key.endsWith("_thresh") ? String.format(Locale.ROOT, "%.6f", (Double) value)
                             : String.format(Locale.ROOT, "%.4f", (Double) value))));
-            return 0;
         }
     }
 }

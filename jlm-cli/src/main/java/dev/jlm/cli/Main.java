@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
                 EmbedCommand.class,
                 SimilarityCommand.class,
                 FillMaskCommand.class,
+                FinetuneCommand.class,
+                PredictCommand.class,
                 EvalCommand.class,
                 DataCommand.class,
         })

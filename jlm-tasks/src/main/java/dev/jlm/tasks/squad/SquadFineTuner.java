@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -175,8 +176,12 @@ public final class SquadFineTuner {
         tokenizer.save(directory);
     }
 
-    /** Start and end logits of every feature (in order), computed in batches of similar lengths. */
-    public static Logits predict(BertForQuestionAnswering model, List<SquadFeatures.Feature> features, int batchSize) {
+    /**
+     * Start and end logits of every feature (in order), computed in batches of similar lengths; {@code progress}
+     * hears the number of features done after each batch.
+     */
+    public static Logits predict(BertForQuestionAnswering model, List<SquadFeatures.Feature> features, int batchSize,
+                                 IntConsumer progress) {
         float[][] starts = new float[features.size()][];
         float[][] ends = new float[features.size()][];
         Integer[] byLength = IntStream.range(0, features.size()).boxed().toArray(Integer[]::new);
@@ -201,6 +206,7 @@ public final class SquadFineTuner {
                         ends[byLength[from + b]] = Arrays.copyOfRange(e, b * batch.length(), b * batch.length() + n);
                     }
                 }
+                progress.accept(to);
             }
         } finally {
             model.train(wasTraining);

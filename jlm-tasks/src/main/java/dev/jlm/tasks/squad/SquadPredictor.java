@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * A question-answering model with its tokenizer, and the whole prediction path: examples → windows → logits →
@@ -54,10 +55,15 @@ public record SquadPredictor(BertForQuestionAnswering model, Tokenizer tokenizer
         return SquadFeatures.features(examples, tokenizer, options.maxLength(), options.stride());
     }
 
-    /** Answers for every example; {@code v2} adds the null answer with the given score-difference threshold. */
-    public SquadPostprocessor.Predictions predict(List<SquadFeatures.Example> examples, boolean v2, double nullScoreDiffThreshold) {
+    /**
+     * Answers for every example; {@code v2} adds the null answer with the given score-difference threshold.
+     * {@code progress} hears (windows done, windows in all).
+     */
+    public SquadPostprocessor.Predictions predict(List<SquadFeatures.Example> examples, boolean v2, double nullScoreDiffThreshold,
+                                                  BiConsumer<Integer, Integer> progress) {
         List<SquadFeatures.Feature> features = features(examples);
-        SquadFineTuner.Logits logits = SquadFineTuner.predict(model, features, options.batchSize());
+        SquadFineTuner.Logits logits = SquadFineTuner.predict(model, features, options.batchSize(),
+                done -> progress.accept(done, features.size()));
         return SquadPostprocessor.postprocess(examples, features, logits.starts(), logits.ends(), v2, options.nBest(),
                 options.maxAnswerLength(), nullScoreDiffThreshold);
     }

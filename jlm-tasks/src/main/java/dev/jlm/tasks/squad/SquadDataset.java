@@ -32,7 +32,7 @@ public record SquadDataset(String version, List<Article> articles) {
                            List<Answer> plausibleAnswers) {
     }
 
-    /** An answer span: its text and the offset of its first character in the context (in UTF-16 units, as Python's). */
+    /** An answer span: its text and the offset of its first character in the context, in code points (Python string indexes). */
     public record Answer(String text, int answerStart) {
     }
 

@@ -7,7 +7,7 @@ import dev.jlm.tensor.GradMode;
 import dev.jlm.tensor.Memory;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.optim.AdamW;
-import dev.jlm.tensor.optim.GradClip;
+import dev.jlm.tensor.optim.GradientAccumulator;
 import dev.jlm.tensor.optim.LrSchedule;
 import dev.jlm.tensor.optim.Optimizer;
 import dev.jlm.text.Tokenizer;
@@ -72,6 +72,7 @@ public final class SquadFineTuner {
     public Result run(boolean showProgress) throws IOException {
         AdamW optimizer = new AdamW(Optimizer.decayMatricesOnly(model, settings.weightDecay()), settings.learningRate(),
                 0.9f, 0.999f, 1e-8f);
+        GradientAccumulator updater = new GradientAccumulator(optimizer, 1, 1f);
         int totalSteps = settings.epochs() * stepsPerEpoch();
         LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), Math.round(settings.warmupRatio() * totalSteps),
                 totalSteps);
@@ -95,10 +96,7 @@ public final class SquadFineTuner {
                     Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
                     Tensor l = model.loss(logits, batch.starts(), batch.ends());
                     loss = l.item();
-                    l.backward();
-                    GradClip.clipGradNorm(model.parameters(), 1f);
-                    optimizer.step();
-                    optimizer.zeroGrad();
+                    updater.backward(l);
                 }
                 step++;
                 done++;

@@ -43,8 +43,11 @@ public final class SquadBench implements Callable<Integer> {
     @Option(names = "--learning-rate", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate = 1e-4f;
 
-    @Option(names = "--batch-size", description = "Windows per step (default: ${DEFAULT-VALUE}).")
-    int batchSize = 32;
+    @Option(names = "--batch-size", description = "Windows per forward/backward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize = 16;
+
+    @Option(names = "--gradient-accumulation-steps", description = "Passes per optimizer step (default: ${DEFAULT-VALUE}).")
+    int accumulation = 2;
 
     @Option(names = "--unanswerable", description = "Fraction of training questions also paired with another paragraph of "
             + "their article as unanswerable examples (default: ${DEFAULT-VALUE}).")
@@ -77,15 +80,16 @@ public final class SquadBench implements Callable<Integer> {
         trainExamples.addAll(negatives);
         List<SquadFeatures.Feature> features = predictor.features(trainExamples);
         double budget = (quick ? 40.0 / 60 : minutes) * 60;
-        SquadFineTuner.Settings probe = new SquadFineTuner.Settings(1, batchSize, learningRate, 0.1f, 0.01f, budget, 200, seed);
+        SquadFineTuner.Settings probe = new SquadFineTuner.Settings(1, batchSize, accumulation, learningRate, 0.1f, 0.01f, budget, 200,
+                seed);
         double perStep = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, probe, dir).secondsPerStep(quick ? 2 : 5);
-        int stepsPerEpoch = (features.size() + batchSize - 1) / batchSize;
+        int stepsPerEpoch = (features.size() + batchSize * accumulation - 1) / (batchSize * accumulation);
         int epochs = (int) Math.max(1, Math.min(maxEpochs, Math.floor(0.95 * budget / (perStep * 1.05 * stepsPerEpoch))));
         System.out.printf("training: %,d questions + %,d unanswerable pairings → %,d windows; %.2f s/step → %d epoch(s) of %,d steps "
                 + "in a %.0f-minute budget%n", train.questions().size(), negatives.size(), features.size(), perStep, epochs,
                 stepsPerEpoch, budget / 60);
-        SquadFineTuner.Settings settings = new SquadFineTuner.Settings(epochs, batchSize, learningRate, 0.1f, 0.01f, budget,
-                200, seed);
+        SquadFineTuner.Settings settings = new SquadFineTuner.Settings(epochs, batchSize, accumulation, learningRate, 0.1f, 0.01f,
+                budget, 200, seed);
         SquadFineTuner.Result result = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, settings, dir)
                 .run(!quick);
 

@@ -36,6 +36,9 @@ public final class SquadFinetuneCommand implements Callable<Integer> {
     int epochs = 2;
     @Option(names = "--batch-size", description = "Windows per optimizer step (default: ${DEFAULT-VALUE}).")
     int batchSize = 12;
+    @Option(names = "--gradient-accumulation-steps", description = "Forward/backward passes of --batch-size windows per "
+            + "optimizer step (default: ${DEFAULT-VALUE}).")
+    int accumulation = 1;
     @Option(names = "--learning-rate", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate = 3e-5f;
     @Option(names = "--warmup-ratio", description = "Share of the steps spent warming up (default: ${DEFAULT-VALUE}).")
@@ -57,8 +60,8 @@ public final class SquadFinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (epochs < 1 || batchSize < 1 || saveSteps < 1) {
-            throw new IllegalArgumentException("--epochs, --batch-size and --save-steps must be positive");
+        if (epochs < 1 || batchSize < 1 || accumulation < 1 || saveSteps < 1) {
+            throw new IllegalArgumentException("--epochs, --batch-size, --gradient-accumulation-steps and --save-steps must be positive");
         }
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("--learning-rate must be positive (got " + learningRate + ")");
@@ -68,10 +71,10 @@ public final class SquadFinetuneCommand implements Callable<Integer> {
         Path start = Files.isDirectory(out.resolve("last")) ? out.resolve("last") : PretrainedModels.resolve(model);
         SquadPredictor predictor = SquadPredictor.load(start, squad.predictorOptions(), seed);
         List<SquadFeatures.Feature> features = predictor.features(SquadFeatures.examples(trainSet));
-        SquadFineTuner.Settings settings = new SquadFineTuner.Settings(epochs, batchSize, learningRate, warmupRatio,
+        SquadFineTuner.Settings settings = new SquadFineTuner.Settings(epochs, batchSize, accumulation, learningRate, warmupRatio,
                 weightDecay, minutes * 60, saveSteps, seed);
         System.out.printf("%,d training questions → %,d windows of up to %d tokens; %d epoch(s) of %,d steps%n",
-                trainSet.questions().size(), features.size(), squad.maxSeqLength, epochs, (features.size() + batchSize - 1) / batchSize);
+                trainSet.questions().size(), features.size(), squad.maxSeqLength, epochs, (features.size() + batchSize * accumulation - 1) / (batchSize * accumulation));
         SquadFineTuner.Result result = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, settings, out)
                 .run(!quiet);
         System.out.printf("%d/%d steps in %.0f s (%.1f windows/s, %,.0f tokens/s), final loss %.4f%n", result.steps(),

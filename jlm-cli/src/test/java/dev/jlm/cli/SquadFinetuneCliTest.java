@@ -51,7 +51,7 @@ class SquadFinetuneCliTest {
         Path data = smallSquad(dir, 2);
         Path out = dir.resolve("qa");
         String[] args = {"finetune", "squad", "--model", tinyBert(dir).toString(), "--train", data.toString(), "--dev",
-                data.toString(), "--out", out.toString(), "--epochs", "12", "--batch-size", "8", "--learning-rate", "3e-3",
+                data.toString(), "--out", out.toString(), "--epochs", "12", "--batch-size", "4", "--gradient-accumulation-steps", "2", "--learning-rate", "3e-3",
                 "--warmup-ratio", "0.1", "--max-seq-length", "128", "--doc-stride", "32", "--save-steps", "10", "--quiet", "--json"};
         CliRun run = CliRun.of(args);
         assertThat(run.exitCode()).as(run.err()).isZero();

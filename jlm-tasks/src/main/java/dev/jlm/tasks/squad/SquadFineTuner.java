@@ -33,12 +33,17 @@ import java.util.stream.IntStream;
  */
 public final class SquadFineTuner {
     /**
-     * @param maxSeconds the run stops early after this long (the schedule is still laid out over all epochs)
-     * @param saveEvery  steps between checkpoints
+     * @param batchSize                 windows per forward/backward pass
+     * @param gradientAccumulationSteps passes whose gradients make one optimizer step (HF's name): a step sees
+     *                                  batchSize × gradientAccumulationSteps windows, with the memory of batchSize
+     * @param maxSeconds                the run stops early after this long (the schedule is still laid out over all epochs)
+     * @param saveEvery                 optimizer steps between checkpoints
      */
-    public record Settings(int epochs, int batchSize, float learningRate, float warmupRatio, float weightDecay,
-                           double maxSeconds, int saveEvery, long seed) {
-        public static final Settings DEFAULT = new Settings(2, 32, 5e-5f, 0.1f, 0.01f, Double.MAX_VALUE, 500, 42);
+    public record Settings(int epochs, int batchSize, int gradientAccumulationSteps, float learningRate, float warmupRatio,
+                           float weightDecay, double maxSeconds, int saveEvery, long seed) {
+        public int windowsPerStep() {
+            return batchSize * gradientAccumulationSteps;
+        }
     }
 
     /** What a finished (or stopped) run reports. */
@@ -65,14 +70,13 @@ public final class SquadFineTuner {
     }
 
     public int stepsPerEpoch() {
-        return (features.size() + settings.batchSize() - 1) / settings.batchSize();
+        return (features.size() + settings.windowsPerStep() - 1) / settings.windowsPerStep();
     }
 
     /** Trains from the start or from {@code outDir/last}, and saves the model in {@code outDir}. */
     public Result run(boolean showProgress) throws IOException {
         AdamW optimizer = new AdamW(Optimizer.decayMatricesOnly(model, settings.weightDecay()), settings.learningRate(),
                 0.9f, 0.999f, 1e-8f);
-        GradientAccumulator updater = new GradientAccumulator(optimizer, 1, 1f);
         int totalSteps = settings.epochs() * stepsPerEpoch();
         LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), Math.round(settings.warmupRatio() * totalSteps),
                 totalSteps);
@@ -88,22 +92,32 @@ public final class SquadFineTuner {
         try (TrainingMonitor monitor = new TrainingMonitor(outDir, "SQuAD fine-tuning", step, totalSteps, showProgress)) {
             while (step < totalSteps && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
                 long t0 = System.nanoTime();
-                Batch batch = Batch.of(batchAt(step));
+                List<SquadFeatures.Feature> windows = batchAt(step);
                 optimizer.setLearningRate(schedule.at(step));
                 model.train(true);
                 model.reseedDropout(settings.seed() * 1_000_003L + step);
-                try (var scope = Memory.scope()) {
-                    Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
-                    Tensor l = model.loss(logits, batch.starts(), batch.ends());
-                    loss = l.item();
-                    updater.backward(l);
+                int stepTokens = 0;
+                double stepLoss = 0;
+                // Near-equal passes, so the mean of their mean losses is the step's mean loss.
+                int passes = Math.min(settings.gradientAccumulationSteps(), windows.size());
+                GradientAccumulator updater = new GradientAccumulator(optimizer, passes, 1f);
+                for (int pass = 0; pass < passes; pass++) {
+                    Batch batch = Batch.of(windows.subList(pass * windows.size() / passes, (pass + 1) * windows.size() / passes));
+                    try (var scope = Memory.scope()) {
+                        Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                        Tensor l = model.loss(logits, batch.starts(), batch.ends());
+                        stepLoss += l.item() / passes;
+                        updater.backward(l);
+                    }
+                    stepTokens += batch.tokens();
                 }
+                loss = (float) stepLoss;
                 step++;
                 done++;
-                tokens += batch.tokens();
+                tokens += stepTokens;
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 double eta = Math.min((totalSteps - step) * elapsed / done, settings.maxSeconds() - elapsed);
-                monitor.step(step, loss, batch.tokens() / ((System.nanoTime() - t0) / 1e9), eta,
+                monitor.step(step, loss, stepTokens / ((System.nanoTime() - t0) / 1e9), eta,
                         Map.of("lr", schedule.at(step), "epoch", (double) step / stepsPerEpoch()));
                 if (step % settings.saveEvery() == 0 && step < totalSteps) {
                     save(step, optimizer);
@@ -112,7 +126,7 @@ public final class SquadFineTuner {
             save(step, optimizer);
             monitor.plot();
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(step, totalSteps, loss, seconds, done * (double) settings.batchSize() / seconds, tokens / seconds,
+            return new Result(step, totalSteps, loss, seconds, done * (double) settings.windowsPerStep() / seconds, tokens / seconds,
                     monitor.plotFile());
         }
     }
@@ -130,11 +144,14 @@ public final class SquadFineTuner {
             if (i == warmUp) {
                 t0 = System.nanoTime();
             }
-            Batch batch = Batch.of(batchAt(i % stepsPerEpoch()));
-            try (var scope = Memory.scope()) {
-                Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
-                model.loss(logits, batch.starts(), batch.ends()).backward();
-                model.zeroGrad();
+            List<SquadFeatures.Feature> windows = batchAt(i % stepsPerEpoch());
+            for (int from = 0; from < windows.size(); from += settings.batchSize()) {
+                Batch batch = Batch.of(windows.subList(from, Math.min(windows.size(), from + settings.batchSize())));
+                try (var scope = Memory.scope()) {
+                    Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                    model.loss(logits, batch.starts(), batch.ends()).backward();
+                    model.zeroGrad();
+                }
             }
         }
         return (System.nanoTime() - t0) / 1e9 / steps;
@@ -144,8 +161,8 @@ public final class SquadFineTuner {
     private List<SquadFeatures.Feature> batchAt(int step) {
         int epoch = step / stepsPerEpoch();
         int[] order = permutation(features.size(), new SplittableRandom(settings.seed() * 7919L + epoch));
-        int from = (step % stepsPerEpoch()) * settings.batchSize();
-        int to = Math.min(order.length, from + settings.batchSize());
+        int from = (step % stepsPerEpoch()) * settings.windowsPerStep();
+        int to = Math.min(order.length, from + settings.windowsPerStep());
         List<SquadFeatures.Feature> out = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
             out.add(features.get(order[i]));

@@ -1,8 +1,9 @@
 package dev.jlm.tensor;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -60,6 +61,18 @@ public final class Memory {
         return buffer;
     }
 
+    /**
+     * Gives a buffer of the current scope back to the pool before the scope closes, for storage that is provably
+     * dead (an intermediate gradient once its backward step has run). Buffers the current scope does not own are
+     * left alone.
+     */
+    static void release(float[] buffer) {
+        Scope scope = CURRENT.get();
+        if (scope != null && scope.owned.remove(buffer)) {
+            scope.recycle(buffer);
+        }
+    }
+
     /** Bytes of new arrays that scopes have had to allocate so far (a steady-state step should add none). */
     public static long freshScopedBytes() {
         return FRESH_BYTES.sum();
@@ -68,7 +81,7 @@ public final class Memory {
     /** See {@link #scope()}. */
     public static final class Scope implements AutoCloseable {
         private final Scope parent;
-        private final List<float[]> owned = new ArrayList<>();
+        private final Set<float[]> owned = Collections.newSetFromMap(new IdentityHashMap<>());
 
         private Scope(Scope parent) {
             this.parent = parent;
@@ -77,18 +90,22 @@ public final class Memory {
         @Override
         public void close() {
             for (float[] buffer : owned) {
-                if (POOLED_BYTES.addAndGet(4L * buffer.length) > POOL_LIMIT) {
-                    // Shapes that keep changing (variable-length batches) would grow the pool without bound.
-                    POOLED_BYTES.addAndGet(-4L * buffer.length);
-                    continue;
-                }
-                ArrayDeque<float[]> free = POOL.computeIfAbsent(buffer.length, n -> new ArrayDeque<>());
-                synchronized (free) {
-                    free.push(buffer);
-                }
+                recycle(buffer);
             }
             owned.clear();
             CURRENT.set(parent);
+        }
+
+        private void recycle(float[] buffer) {
+            if (POOLED_BYTES.addAndGet(4L * buffer.length) > POOL_LIMIT) {
+                // Shapes that keep changing (variable-length batches) would grow the pool without bound.
+                POOLED_BYTES.addAndGet(-4L * buffer.length);
+                return;
+            }
+            ArrayDeque<float[]> free = POOL.computeIfAbsent(buffer.length, n -> new ArrayDeque<>());
+            synchronized (free) {
+                free.push(buffer);
+            }
         }
     }
 }

@@ -298,7 +298,9 @@ public final class Tensor {
                 Tensor node = order.get(i);
                 if (node.backward != null && node.grad != null) {
                     node.backward.apply(node.grad);
-                    // Intermediate gradients are not kept (like PyTorch without retain_grad); frees pooled memory.
+                    // Intermediate gradients are not kept (like PyTorch without retain_grad): back to the pool at once,
+                    // so a step's peak holds the activations and only the gradients still flowing.
+                    Memory.release(node.grad.data);
                     node.grad = null;
                 }
             }

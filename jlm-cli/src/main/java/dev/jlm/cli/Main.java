@@ -36,7 +36,13 @@ public final class Main implements Runnable {
             cmd.getErr().println("jlm: " + oneLine(ex));
             return ex instanceof IllegalArgumentException || ex instanceof java.io.IOException ? 2 : 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("jlm: out of memory (Java heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB): use a "
+                    + "smaller --batch-size (with --gradient-accumulation-steps to keep the step size) or raise JLM_HEAP");
+            return 1;
+        }
     }
 
     private static String oneLine(Throwable ex) {

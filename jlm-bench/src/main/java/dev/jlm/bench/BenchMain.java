@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 BertMlmBench.class,
                 EmbedBench.class,
                 SquadBench.class,
+                ReutersBench.class,
         })
 public final class BenchMain implements Runnable {
 

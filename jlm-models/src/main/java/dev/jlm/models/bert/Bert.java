@@ -278,6 +278,15 @@ public final class Bert extends Module {
      * models) or not (BertModel); a pooler is loaded when present.
      */
     public static Bert fromPretrained(Path directory) throws IOException {
+        return fromPretrained(directory, false, 0);
+    }
+
+    /**
+     * {@link #fromPretrained(Path)}, and with {@code needsPooler} a pooler even when the checkpoint has none — freshly
+     * initialized from {@code seed}, as Hugging Face does when a classification model is loaded from an encoder-only
+     * checkpoint (all-MiniLM-L6-v2's, for one).
+     */
+    public static Bert fromPretrained(Path directory, boolean needsPooler, long seed) throws IOException {
         Path configFile = directory.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new IOException(directory + ": no config.json (not a Hugging Face model directory)");
@@ -292,6 +301,10 @@ public final class Bert extends Module {
                 state.put(name.substring(prefix.length()), tensor);
             }
         });
+        if (needsPooler && !state.containsKey("pooler.dense.weight")) {
+            Pooler fresh = new Pooler(config, new SplittableRandom(seed));
+            fresh.namedParameters().forEach((name, tensor) -> state.put("pooler." + name, tensor));
+        }
         return fromStateDict(config, state, directory.toString());
     }
 

@@ -48,6 +48,21 @@ public final class BertForSequenceClassification extends Module {
         return F.binaryCrossEntropyWithLogits(logits, targets);
     }
 
+    /** A fine-tuned model saved by {@link #savePretrained}: the encoder with its pooler and the classifier. */
+    public static BertForSequenceClassification fromPretrained(Path directory, boolean multiLabel) throws IOException {
+        Map<String, Tensor> state = Bert.readState(directory);
+        Tensor weight = state.get("classifier.weight");
+        if (weight == null || weight.dim() != 2 || !state.containsKey("classifier.bias")) {
+            throw new IOException(directory.resolve("model.safetensors") + ": no classifier.weight/classifier.bias "
+                    + "(not a sequence-classification model)");
+        }
+        BertForSequenceClassification model = new BertForSequenceClassification(Bert.fromPretrained(directory),
+                weight.size(0), multiLabel, 0);
+        model.classifier.weight.assign(weight);
+        model.classifier.bias.assign(state.get("classifier.bias"));
+        return model;
+    }
+
     public void savePretrained(Path directory) throws IOException {
         bert.savePretrained(directory, "BertForSequenceClassification", "bert.",
                 Map.of("classifier.weight", classifier.weight, "classifier.bias", classifier.bias));

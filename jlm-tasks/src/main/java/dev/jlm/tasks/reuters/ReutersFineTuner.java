@@ -1,0 +1,295 @@
+package dev.jlm.tasks.reuters;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.models.bert.Bert;
+import dev.jlm.models.bert.BertForSequenceClassification;
+import dev.jlm.models.train.ResumeState;
+import dev.jlm.models.train.TrainingMonitor;
+import dev.jlm.tasks.metrics.ClassificationMetrics;
+import dev.jlm.tensor.F;
+import dev.jlm.tensor.GradMode;
+import dev.jlm.tensor.Memory;
+import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.optim.AdamW;
+import dev.jlm.tensor.optim.GradientAccumulator;
+import dev.jlm.tensor.optim.LrSchedule;
+import dev.jlm.tensor.optim.ParamGroup;
+import dev.jlm.text.EncodeOptions;
+import dev.jlm.text.Encoding;
+import dev.jlm.text.Tokenizer;
+import dev.jlm.text.Tokenizers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * Multi-label topic classification by fine-tuning a BERT encoder ({@code BertForSequenceClassification}: pooled
+ * {@code [CLS]}, sigmoid outputs, binary cross-entropy) on Reuters-21578: AdamW with linear warmup and decay, the
+ * freshly initialized head (pooler and classifier) at a higher learning rate than the pretrained encoder, gradient
+ * clipping at 1. Every tenth training document is held out to choose the decision thresholds; the test set is only
+ * ever scored. The output folder holds the model (HF layout), its tokenizer and {@value #LABELS_FILE}.
+ */
+public final class ReutersFineTuner {
+    /** Category names, thresholds and the truncation length, next to the fine-tuned model. */
+    public static final String LABELS_FILE = "reuters_labels.json";
+
+    /**
+     * @param headLearningRateScale the pooler's and classifier's learning rate as a multiple of the encoder's
+     * @param maxLength             tokens per document ([CLS] and [SEP] included); longer documents are truncated
+     * @param maxSeconds            training stops early after this long
+     */
+    public record Settings(int epochs, int batchSize, float learningRate, float headLearningRateScale, int maxLength,
+                           float warmupRatio, float weightDecay, double maxSeconds, long seed) {
+    }
+
+    /** What a finished run reports: the test evaluation and the training figures. */
+    public record Result(ClassificationMetrics.Report report, int steps, double seconds, double tokensPerSecond,
+                         float finalLoss, Path plot) {
+    }
+
+    /** A fine-tuned classifier: model, tokenizer, categories and their thresholds. */
+    public record Classifier(BertForSequenceClassification model, Tokenizer tokenizer, List<String> categories,
+                             double[] thresholds, int maxLength) {
+
+        /** Per document, each category's probability. */
+        public double[][] probabilities(List<ReutersDocument> documents, int batchSize) {
+            List<Encoding> encodings = encode(tokenizer, documents, maxLength);
+            double[][] out = new double[documents.size()][];
+            Integer[] byLength = IntStream.range(0, documents.size()).boxed().toArray(Integer[]::new);
+            Arrays.sort(byLength, Comparator.comparingInt(i -> encodings.get(i).length()));
+            boolean wasTraining = model.isTraining();
+            model.eval();
+            try (var off = GradMode.off()) {
+                for (int from = 0; from < byLength.length; from += batchSize) {
+                    List<Encoding> chunk = new ArrayList<>();
+                    for (int i = from; i < Math.min(byLength.length, from + batchSize); i++) {
+                        chunk.add(encodings.get(byLength[i]));
+                    }
+                    Batch batch = Batch.of(chunk);
+                    try (var scope = Memory.scope()) {
+                        float[] p = F.sigmoid(model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(),
+                                batch.length())).toArray();
+                        int classes = categories.size();
+                        for (int b = 0; b < chunk.size(); b++) {
+                            double[] row = new double[classes];
+                            for (int c = 0; c < classes; c++) {
+                                row[c] = p[b * classes + c];
+                            }
+                            out[byLength[from + b]] = row;
+                        }
+                    }
+                }
+            } finally {
+                model.train(wasTraining);
+            }
+            return out;
+        }
+
+        /** Micro/macro P/R/F1 and the per-category table on {@code documents}. */
+        public ClassificationMetrics.Report evaluate(List<ReutersDocument> documents, int batchSize) {
+            boolean[][] predicted = MultiLabelDecisions.assign(probabilities(documents, batchSize), thresholds);
+            return ClassificationMetrics.multiLabel(categories, MultiLabelDecisions.labels(documents, categories), predicted);
+        }
+
+        public void save(Path directory) throws IOException {
+            model.savePretrained(directory);
+            tokenizer.save(directory);
+            Map<String, Object> labels = new LinkedHashMap<>();
+            labels.put("categories", categories);
+            labels.put("thresholds", thresholds);
+            labels.put("max_length", maxLength);
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(directory.resolve(LABELS_FILE).toFile(), labels);
+        }
+
+        /** A folder written by {@link #save}. */
+        public static Classifier load(Path directory) throws IOException {
+            Path labelsFile = directory.resolve(LABELS_FILE);
+            if (!Files.isRegularFile(labelsFile)) {
+                throw new IOException(directory + ": no " + LABELS_FILE + " (not a model from 'jlm finetune reuters')");
+            }
+            JsonNode labels = new ObjectMapper().readTree(labelsFile.toFile());
+            List<String> categories = new ArrayList<>();
+            labels.path("categories").forEach(c -> categories.add(c.asText()));
+            double[] thresholds = new double[labels.path("thresholds").size()];
+            for (int c = 0; c < thresholds.length; c++) {
+                thresholds[c] = labels.path("thresholds").get(c).asDouble();
+            }
+            if (categories.isEmpty() || thresholds.length != categories.size() || !labels.path("max_length").canConvertToInt()) {
+                throw new IOException(labelsFile + ": needs \"categories\", as many \"thresholds\" and \"max_length\"");
+            }
+            BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(directory, true);
+            if (model.classifier.bias.numel() != categories.size()) {
+                throw new IOException(labelsFile + ": " + categories.size() + " categories but the classifier has "
+                        + model.classifier.bias.numel() + " outputs");
+            }
+            return new Classifier(model, Tokenizers.load(directory.resolve("tokenizer.json").toString()), categories,
+                    thresholds, labels.get("max_length").asInt());
+        }
+    }
+
+    private final BertForSequenceClassification model;
+    private final Tokenizer tokenizer;
+    private final List<String> categories;
+    private final List<ReutersDocument> train;
+    private final List<ReutersDocument> validation;
+    private final List<Encoding> trainEncodings;
+    private final boolean[][] trainLabels;
+    private final Settings settings;
+    private final Path outDir;
+
+    /**
+     * A fresh head on the encoder in {@code pretrained} (a pooler is added when the checkpoint has none), for the
+     * split's categories; every tenth training document goes to the validation slice.
+     */
+    public ReutersFineTuner(Path pretrained, Tokenizer tokenizer, Reuters21578.ModApte split, Settings settings, Path outDir)
+            throws IOException {
+        Bert encoder = Bert.fromPretrained(pretrained, true, settings.seed());
+        this.model = new BertForSequenceClassification(encoder, split.categories().size(), true, settings.seed());
+        this.tokenizer = tokenizer;
+        this.categories = split.categories();
+        this.settings = settings;
+        this.outDir = outDir;
+        List<ReutersDocument> fit = new ArrayList<>();
+        List<ReutersDocument> held = new ArrayList<>();
+        for (int i = 0; i < split.train().size(); i++) {
+            (i % 10 == 9 ? held : fit).add(split.train().get(i));
+        }
+        this.train = fit;
+        this.validation = held;
+        this.trainEncodings = encode(tokenizer, fit, settings.maxLength());
+        this.trainLabels = MultiLabelDecisions.labels(fit, categories);
+    }
+
+    static List<Encoding> encode(Tokenizer tokenizer, List<ReutersDocument> documents, int maxLength) {
+        return tokenizer.encodeBatch(documents.stream().map(ReutersDocument::text).toList(),
+                EncodeOptions.DEFAULT.withMaxLength(maxLength, EncodeOptions.Truncation.LONGEST_FIRST));
+    }
+
+    public int stepsPerEpoch() {
+        return (train.size() + settings.batchSize() - 1) / settings.batchSize();
+    }
+
+    /** Trains (resuming from {@code outDir/last}), chooses thresholds on the validation slice, saves, scores {@code test}. */
+    public Result run(List<ReutersDocument> test, boolean showProgress) throws IOException {
+        AdamW optimizer = new AdamW(groups(), settings.learningRate(), 0.9f, 0.999f, 1e-8f);
+        GradientAccumulator updater = new GradientAccumulator(optimizer, 1, 1f);
+        int totalSteps = settings.epochs() * stepsPerEpoch();
+        LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), Math.round(settings.warmupRatio() * totalSteps),
+                totalSteps);
+        int step = 0;
+        if (Files.isDirectory(ResumeState.folder(outDir))) {
+            model.loadStateDict(BertForSequenceClassification.fromPretrained(ResumeState.folder(outDir), true).stateDict(), true);
+            step = ResumeState.restore(outDir, optimizer).get("step").asInt();
+        }
+        long start = System.nanoTime();
+        long tokens = 0;
+        int done = 0;
+        float loss = Float.NaN;
+        try (TrainingMonitor monitor = new TrainingMonitor(outDir, "Reuters fine-tuning", step, totalSteps, showProgress)) {
+            while (step < totalSteps && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
+                long t0 = System.nanoTime();
+                int[] rows = batchAt(step);
+                List<Encoding> encodings = new ArrayList<>();
+                float[] targets = new float[rows.length * categories.size()];
+                for (int b = 0; b < rows.length; b++) {
+                    encodings.add(trainEncodings.get(rows[b]));
+                    for (int c = 0; c < categories.size(); c++) {
+                        targets[b * categories.size() + c] = trainLabels[rows[b]][c] ? 1f : 0f;
+                    }
+                }
+                Batch batch = Batch.of(encodings);
+                optimizer.setLearningRate(schedule.at(step));
+                model.train(true);
+                model.reseedDropout(settings.seed() * 1_000_003L + step);
+                try (var scope = Memory.scope()) {
+                    Tensor logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                    Tensor l = model.loss(logits, Tensor.of(targets, rows.length, categories.size()));
+                    loss = l.item();
+                    updater.backward(l);
+                }
+                step++;
+                done++;
+                tokens += batch.tokens();
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                double eta = Math.min((totalSteps - step) * elapsed / done, settings.maxSeconds() - elapsed);
+                monitor.step(step, loss, batch.tokens() / ((System.nanoTime() - t0) / 1e9), eta,
+                        Map.of("lr", schedule.at(step), "epoch", (double) step / stepsPerEpoch()));
+                if (step % stepsPerEpoch() == 0 && step < totalSteps) {
+                    ResumeState.save(outDir, model::savePretrained, optimizer, Map.of("step", step));
+                }
+            }
+            ResumeState.save(outDir, model::savePretrained, optimizer, Map.of("step", step));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Classifier untuned = new Classifier(model, tokenizer, categories, new double[0], settings.maxLength());
+            double[] thresholds = MultiLabelDecisions.chooseThresholds(untuned.probabilities(validation, 16),
+                    MultiLabelDecisions.labels(validation, categories), MultiLabelDecisions.Thresholds.PER_CATEGORY);
+            Classifier classifier = new Classifier(model, tokenizer, categories, thresholds, settings.maxLength());
+            ResumeState.replaceFiles(outDir, classifier::save);
+            monitor.plot();
+            return new Result(classifier.evaluate(test, 16), step, seconds, tokens / Math.max(1e-9, seconds), loss,
+                    monitor.plotFile());
+        }
+    }
+
+    /** The encoder's matrices (decayed) and other tensors at the base rate; the new head at the scaled rate. */
+    private List<ParamGroup> groups() {
+        List<List<String>> names = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        List<List<Tensor>> params = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        model.namedParameters().forEach((name, p) -> {
+            boolean head = name.startsWith("classifier.") || name.startsWith("bert.pooler.");
+            int group = (head ? 2 : 0) + (p.dim() >= 2 ? 0 : 1);
+            names.get(group).add(name);
+            params.get(group).add(p);
+        });
+        float headScale = settings.headLearningRateScale();
+        return List.of(new ParamGroup(names.get(0), params.get(0), settings.weightDecay()),
+                new ParamGroup(names.get(1), params.get(1), 0f),
+                new ParamGroup(names.get(2), params.get(2), settings.weightDecay(), headScale),
+                new ParamGroup(names.get(3), params.get(3), 0f, headScale));
+    }
+
+    /** The training rows of step {@code step}: epoch-wise permutations drawn from the seed. */
+    private int[] batchAt(int step) {
+        int epoch = step / stepsPerEpoch();
+        SplittableRandom random = new SplittableRandom(settings.seed() * 7919L + epoch);
+        int[] order = IntStream.range(0, train.size()).toArray();
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        int from = (step % stepsPerEpoch()) * settings.batchSize();
+        return Arrays.copyOfRange(order, from, Math.min(order.length, from + settings.batchSize()));
+    }
+
+    /** Encodings padded to the longest of them. */
+    record Batch(int size, int length, int[] ids, int[] typeIds, int[] attention, int tokens) {
+        static Batch of(List<Encoding> encodings) {
+            int size = encodings.size();
+            int length = encodings.stream().mapToInt(Encoding::length).max().orElse(0);
+            int[] ids = new int[size * length];
+            int[] typeIds = new int[size * length];
+            int[] attention = new int[size * length];
+            int tokens = 0;
+            for (int b = 0; b < size; b++) {
+                Encoding e = encodings.get(b);
+                System.arraycopy(e.ids(), 0, ids, b * length, e.length());
+                System.arraycopy(e.typeIds(), 0, typeIds, b * length, e.length());
+                Arrays.fill(attention, b * length, b * length + e.length(), 1);
+                tokens += e.length();
+            }
+            return new Batch(size, length, ids, typeIds, attention, tokens);
+        }
+    }
+}

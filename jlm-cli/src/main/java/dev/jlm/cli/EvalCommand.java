@@ -1,6 +1,8 @@
 package dev.jlm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.tasks.metrics.ClassificationMetrics;
+import dev.jlm.tasks.reuters.ReutersFineTuner;
 import dev.jlm.tasks.squad.SquadEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jlm eval ...}: standard metrics on any system's predictions. */
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Score predictions with standard metrics.",
-        subcommands = {EvalCommand.Squad.class})
+        subcommands = {EvalCommand.Squad.class, EvalCommand.Reuters.class})
 public final class EvalCommand implements Runnable {
     @Override
     public void run() {
@@ -54,6 +56,44 @@ public final class EvalCommand implements Runnable {
                     value instanceof Integer count ? String.format(Locale.ROOT, "%,d", count)
                             : key.endsWith("_thresh") ? String.format(Locale.ROOT, "%.6f", (Double) value)
                             : String.format(Locale.ROOT, "%.4f", (Double) value))));
+        }
+    }
+
+    /** {@code jlm eval reuters}: a fine-tuned Reuters classifier on the ModApte test documents. */
+    @Command(name = "reuters", mixinStandardHelpOptions = true,
+            description = "Micro/macro precision, recall and F1 and the per-category table of a model from 'jlm finetune "
+                    + "reuters' on the ModApte test documents (its categories, its thresholds).")
+    public static final class Reuters implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Fine-tuned model directory.")
+        Path model;
+        @Option(names = "--data", description = "Folder of reut2-NNN.sgm files or reuters21578.tar.gz (default: reuters21578 "
+                + "under $JLM_DATA or ~/.cache/jlm/data).")
+        Path data;
+        @Option(names = "--json", description = "Print the summary as one JSON object (last line).")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ReutersFineTuner.Classifier classifier = ReutersFineTuner.Classifier.load(model);
+            dev.jlm.tasks.reuters.Reuters21578.ModApte split = dev.jlm.tasks.reuters.Reuters21578.modApte(
+                    dev.jlm.tasks.reuters.Reuters21578.read(data != null ? data
+                            : DataCommand.Reuters.defaultSource(System.getenv("JLM_DATA"), Path.of(System.getProperty("user.home")))));
+            java.util.Set<String> known = new java.util.HashSet<>(classifier.categories());
+            java.util.List<dev.jlm.tasks.reuters.ReutersDocument> test = split.test().stream()
+                    .filter(d -> d.topics().stream().anyMatch(known::contains)).toList();
+            ClassificationMetrics.Report report = classifier.evaluate(test, 16);
+            if (json) {
+                Map<String, Object> out = new java.util.LinkedHashMap<>();
+                out.put("documents", test.size());
+                out.put("categories", classifier.categories().size());
+                out.putAll(report.summary());
+                System.out.println(new ObjectMapper().writeValueAsString(out));
+            } else {
+                System.out.printf(Locale.ROOT, "Reuters-21578 ModApte test: %,d documents, %d categories%n", test.size(),
+                        classifier.categories().size());
+                System.out.print(report.table());
+            }
+            return 0;
         }
     }
 }

@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code jlm finetune ...}: fine-tuning pretrained models for a task. */
 @Command(name = "finetune", mixinStandardHelpOptions = true, description = "Fine-tune a pretrained model for a task.",
-        subcommands = {SquadFinetuneCommand.class})
+        subcommands = {SquadFinetuneCommand.class, ReutersFinetuneCommand.class})
 public final class FinetuneCommand implements Runnable {
     @Override
     public void run() {

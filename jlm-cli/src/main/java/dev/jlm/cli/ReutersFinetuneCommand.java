@@ -1,0 +1,78 @@
+package dev.jlm.cli;
+
+import dev.jlm.models.PretrainedModels;
+import dev.jlm.tasks.reuters.Reuters21578;
+import dev.jlm.tasks.reuters.ReutersFineTuner;
+import dev.jlm.text.Tokenizers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code jlm finetune reuters}: multi-label topic classification on the Reuters-21578 ModApte split. */
+@Command(name = "reuters", mixinStandardHelpOptions = true,
+        description = {"Fine-tune a BERT-family encoder for Reuters-21578 topics (ModApte, 90 categories): sigmoid outputs, "
+                + "binary cross-entropy, per-category thresholds chosen on a held-out tenth of the training documents; "
+                + "then scores the test documents.", "Resumes from OUT/last when a run was interrupted."})
+public final class ReutersFinetuneCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "Pretrained encoder directory or offline name (default: ${DEFAULT-VALUE}).")
+    String model = "sentence-transformers/all-MiniLM-L6-v2";
+    @Option(names = "--data", description = "Folder of reut2-NNN.sgm files or reuters21578.tar.gz (default: reuters21578 "
+            + "under $JLM_DATA or ~/.cache/jlm/data).")
+    Path data;
+    @Option(names = "--top", description = "Only the N categories with the most training documents (ModApte top-10: 10).")
+    Integer top;
+    @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("out", "reuters");
+    @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
+    int epochs = 4;
+    @Option(names = "--batch-size", description = "Documents per step (default: ${DEFAULT-VALUE}).")
+    int batchSize = 32;
+    @Option(names = "--learning-rate", description = "Encoder learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate = 1e-4f;
+    @Option(names = "--head-lr-scale", description = "The new head's learning rate ÷ the encoder's (default: ${DEFAULT-VALUE}).")
+    float headScale = 10f;
+    @Option(names = "--max-length", description = "Tokens per document, longer ones truncated (default: ${DEFAULT-VALUE}).")
+    int maxLength = 128;
+    @Option(names = "--minutes", description = "Stop training after this many minutes (default: no limit).")
+    double minutes = Double.POSITIVE_INFINITY;
+    @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if (epochs < 1 || batchSize < 1 || maxLength < 3 || !(learningRate > 0) || !(headScale > 0)) {
+            throw new IllegalArgumentException("--epochs, --batch-size, --learning-rate and --head-lr-scale must be positive, "
+                    + "--max-length at least 3");
+        }
+        Reuters21578.ModApte split = Reuters21578.modApte(Reuters21578.read(data != null ? data
+                : DataCommand.Reuters.defaultSource(System.getenv("JLM_DATA"), Path.of(System.getProperty("user.home")))));
+        if (top != null) {
+            if (top < 1) {
+                throw new IllegalArgumentException("--top must be positive (got " + top + ")");
+            }
+            split = split.top(top);
+        }
+        Path pretrained = PretrainedModels.resolve(model);
+        Path tokenizerFile = pretrained.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerFile)) {
+            throw new IllegalArgumentException(pretrained + ": no tokenizer.json");
+        }
+        ReutersFineTuner.Settings settings = new ReutersFineTuner.Settings(epochs, batchSize, learningRate, headScale, maxLength,
+                0.06f, 0.01f, minutes * 60, seed);
+        ReutersFineTuner tuner = new ReutersFineTuner(pretrained, Tokenizers.load(tokenizerFile.toString()), split, settings, out);
+        System.out.printf("%,d training documents (a tenth held out for thresholds), %d categories; %d epoch(s) of %,d steps%n",
+                split.train().size(), split.categories().size(), epochs, tuner.stepsPerEpoch());
+        ReutersFineTuner.Result result = tuner.run(split.test(), !quiet);
+        System.out.printf("%d steps in %.0f s (%,.0f tokens/s), final loss %.4f%n", result.steps(), result.seconds(),
+                result.tokensPerSecond(), result.finalLoss());
+        System.out.printf("test (%,d documents): micro-F1 %.4f, macro-F1 %.4f%n", split.test().size(), result.report().microF1(),
+                result.report().macroF1());
+        System.out.println("model: " + out + "   plot: " + result.plot() + "   per-category table: jlm eval reuters --model " + out);
+        return 0;
+    }
+}

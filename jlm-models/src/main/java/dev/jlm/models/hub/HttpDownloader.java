@@ -95,7 +95,7 @@ public final class HttpDownloader {
         try {
             response = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new IOException(uri + ": " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
+            throw new IOException(uri + ": " + reason(e), e);
         }
         if (response.statusCode() == 404) {
             response.body().close();
@@ -106,6 +106,16 @@ public final class HttpDownloader {
             throw new IOException(uri + " answered HTTP " + response.statusCode());
         }
         return Optional.of(new Download(uri, response));
+    }
+
+    /** The first message along the causes (the HTTP client often wraps the informative one), else what failed. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e instanceof java.net.ConnectException ? "cannot connect" : e.getClass().getSimpleName();
     }
 
     /** A base URL for resolving file names against: {@code url} with a trailing slash. */

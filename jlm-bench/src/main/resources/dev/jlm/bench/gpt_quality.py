@@ -94,7 +94,7 @@ def lr_at(i):
         return lr_max * (i + 1) / (warmup + 1)
     if i > iters:
         return lr_min
-    ratio = (i - warmup) / (iters - warmup)
+    ratio = (i - warmup) / max(1, iters - warmup)
     return lr_min + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr_max - lr_min)
 
 

@@ -1,24 +1,28 @@
 package dev.jlm.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.gpt.Gpt;
 import dev.jlm.models.gpt.GptConfig;
 import dev.jlm.models.gpt.GptTrainer;
 import dev.jlm.models.train.TextCorpus;
+import dev.jlm.tensor.kernels.Parallel;
 import dev.jlm.text.CharTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code ./jlm bench gpt-quality}: nanoGPT's CPU recipe for character-level tiny Shakespeare, trained from scratch;
- * the validation loss is compared with nanoGPT's published 1.88 for the same recipe.
+ * {@code ./jlm bench gpt-quality}: nanoGPT's CPU recipe for character-level tiny Shakespeare, trained from scratch by
+ * jlm and by PyTorch (the same recipe written out in {@code gpt_quality.py}) in the same run; the validation losses
+ * are shown next to nanoGPT's published 1.88.
  */
 @Command(name = "gpt-quality", mixinStandardHelpOptions = true,
-        description = "Train nanoGPT's shakespeare-char CPU recipe and report the validation loss (anchor 1.88).")
+        description = "Train nanoGPT's shakespeare-char CPU recipe with jlm and PyTorch; report the validation losses (anchor 1.88).")
 public final class GptQualityBench implements Callable<Integer> {
     static final double ANCHOR = 1.88;
 
@@ -30,6 +34,9 @@ public final class GptQualityBench implements Callable<Integer> {
 
     @Option(names = "--seed", description = "Seed for initialization and batches (default: ${DEFAULT-VALUE}).")
     long seed = 1337;
+
+    @Option(names = "--python", description = "Python with PyTorch for the peer (default: ${DEFAULT-VALUE}).")
+    String python = "/usr/bin/python3";
 
     @Override
     public Integer call() throws Exception {
@@ -45,15 +52,22 @@ public final class GptQualityBench implements Callable<Integer> {
                 1f, Math.max(1, iters / 4), 20, seed, false);
         GptTrainer.Result result = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir).run(false);
         float[] finalLosses = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir).estimateLoss();
+        Path corpus = Files.writeString(dir.resolve("input.txt"), text);
+        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, Peer.script("gpt_quality.py"), List.of(
+                corpus.toString(), String.valueOf(iters), String.valueOf(seed), String.valueOf(Parallel.THREADS))));
         System.out.printf("nanoGPT shakespeare-char CPU recipe: %d iterations in %.0f s (%,.0f tokens/s)%n", iters,
                 result.seconds(), result.tokensPerSecond());
         System.out.printf("%-22s %8s%n", "", "val loss");
-        System.out.printf("%-22s %8.4f%n", "jlm", finalLosses[1]);
+        System.out.printf("%-22s %8.4f   (%.0f s)%n", "jlm", finalLosses[1], result.seconds());
+        System.out.printf("%-22s %8.4f   (%.0f s, torch %s, same recipe and seed)%n", "pytorch",
+                peer.path("peer_val_loss").asDouble(), peer.path("peer_train_s").asDouble(), peer.path("torch").asText());
         System.out.printf("%-22s %8.2f%n", "nanoGPT (published)", ANCHOR);
         var out = new ObjectMapper().createObjectNode().put("bench", "gpt-quality")
                 .put("val_loss", Math.round(finalLosses[1] * 10000) / 10000.0).put("anchor_val_loss", ANCHOR)
                 .put("train_s", Math.round(result.seconds() * 10) / 10.0).put("iters", iters)
-                .put("train_loss", Math.round(finalLosses[0] * 10000) / 10000.0);
+                .put("train_loss", Math.round(finalLosses[0] * 10000) / 10000.0)
+                .put("peer_val_loss", peer.path("peer_val_loss").asDouble())
+                .put("peer_train_s", peer.path("peer_train_s").asDouble());
         System.out.println(new ObjectMapper().writeValueAsString(out));
         return 0;
     }

@@ -26,20 +26,10 @@ public final class PullCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HubCache hub = HubCache.fromEnvironment();
-        long[] lastPrint = {0};
-        Path snapshot = hub.download(repo, revision, REQUIRED, OPTIONAL, (file, done, total) -> {
-            long now = System.nanoTime();
-            if (now - lastPrint[0] > 200_000_000L || done == total) {
-                lastPrint[0] = now;
-                System.err.printf("\r%-24s %,12d / %s bytes", file, done, total < 0 ? "?" : String.format("%,d", total));
-                if (done == total) {
-                    System.err.println();
-                }
-            }
-        });
+        Path snapshot = hub.download(repo, revision, REQUIRED, OPTIONAL, new DownloadProgress());
         if (!java.nio.file.Files.exists(snapshot.resolve("model.safetensors"))) {
             // Older repositories only have PyTorch's pickle format, which jlm reads with a restricted unpickler.
-            snapshot = hub.download(repo, revision, List.of("pytorch_model.bin"), List.of(), (file, done, total) -> { });
+            snapshot = hub.download(repo, revision, List.of("pytorch_model.bin"), List.of(), new DownloadProgress());
         }
         System.out.println(snapshot);
         return 0;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.bert.Bert;
 import dev.jlm.models.bert.BertForSequenceClassification;
+import dev.jlm.models.bert.PaddedBatch;
 import dev.jlm.models.train.ResumeState;
 import dev.jlm.models.train.TrainingMonitor;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
@@ -75,7 +76,7 @@ public final class ReutersFineTuner {
                     for (int i = from; i < Math.min(byLength.length, from + batchSize); i++) {
                         chunk.add(encodings.get(byLength[i]));
                     }
-                    Batch batch = Batch.of(chunk);
+                    PaddedBatch batch = pad(chunk);
                     try (var scope = Memory.scope()) {
                         float[] p = F.sigmoid(model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(),
                                 batch.length())).toArray();
@@ -207,7 +208,7 @@ public final class ReutersFineTuner {
                         targets[b * categories.size() + c] = trainLabels[rows[b]][c] ? 1f : 0f;
                     }
                 }
-                Batch batch = Batch.of(encodings);
+                PaddedBatch batch = pad(encodings);
                 optimizer.setLearningRate(schedule.at(step));
                 model.train(true);
                 model.reseedDropout(settings.seed() * 1_000_003L + step);
@@ -273,23 +274,7 @@ public final class ReutersFineTuner {
         return Arrays.copyOfRange(order, from, Math.min(order.length, from + settings.batchSize()));
     }
 
-    /** Encodings padded to the longest of them. */
-    record Batch(int size, int length, int[] ids, int[] typeIds, int[] attention, int tokens) {
-        static Batch of(List<Encoding> encodings) {
-            int size = encodings.size();
-            int length = encodings.stream().mapToInt(Encoding::length).max().orElse(0);
-            int[] ids = new int[size * length];
-            int[] typeIds = new int[size * length];
-            int[] attention = new int[size * length];
-            int tokens = 0;
-            for (int b = 0; b < size; b++) {
-                Encoding e = encodings.get(b);
-                System.arraycopy(e.ids(), 0, ids, b * length, e.length());
-                System.arraycopy(e.typeIds(), 0, typeIds, b * length, e.length());
-                Arrays.fill(attention, b * length, b * length + e.length(), 1);
-                tokens += e.length();
-            }
-            return new Batch(size, length, ids, typeIds, attention, tokens);
-        }
+    private static PaddedBatch pad(List<Encoding> encodings) {
+        return PaddedBatch.of(encodings.stream().map(Encoding::ids).toList(), encodings.stream().map(Encoding::typeIds).toList());
     }
 }

@@ -1,6 +1,7 @@
 package dev.jlm.tasks.squad;
 
 import dev.jlm.models.bert.BertForQuestionAnswering;
+import dev.jlm.models.bert.PaddedBatch;
 import dev.jlm.models.train.ResumeState;
 import dev.jlm.models.train.TrainingMonitor;
 import dev.jlm.tensor.GradMode;
@@ -104,12 +105,12 @@ public final class SquadFineTuner {
                 for (int pass = 0; pass < passes; pass++) {
                     Batch batch = Batch.of(windows.subList(pass * windows.size() / passes, (pass + 1) * windows.size() / passes));
                     try (var scope = Memory.scope()) {
-                        Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                        Tensor[] logits = batch.logits(model);
                         Tensor l = model.loss(logits, batch.starts(), batch.ends());
                         stepLoss += l.item() / passes;
                         updater.backward(l);
                     }
-                    stepTokens += batch.tokens();
+                    stepTokens += batch.inputs().tokens();
                 }
                 loss = (float) stepLoss;
                 step++;
@@ -148,7 +149,7 @@ public final class SquadFineTuner {
             for (int from = 0; from < windows.size(); from += settings.batchSize()) {
                 Batch batch = Batch.of(windows.subList(from, Math.min(windows.size(), from + settings.batchSize())));
                 try (var scope = Memory.scope()) {
-                    Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                    Tensor[] logits = batch.logits(model);
                     model.loss(logits, batch.starts(), batch.ends()).backward();
                     model.zeroGrad();
                 }
@@ -212,13 +213,13 @@ public final class SquadFineTuner {
                 }
                 Batch batch = Batch.of(chunk);
                 try (var scope = Memory.scope()) {
-                    Tensor[] logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+                    Tensor[] logits = batch.logits(model);
                     float[] s = logits[0].toArray();
                     float[] e = logits[1].toArray();
                     for (int b = 0; b < chunk.size(); b++) {
                         int n = chunk.get(b).length();
-                        starts[byLength[from + b]] = Arrays.copyOfRange(s, b * batch.length(), b * batch.length() + n);
-                        ends[byLength[from + b]] = Arrays.copyOfRange(e, b * batch.length(), b * batch.length() + n);
+                        starts[byLength[from + b]] = Arrays.copyOfRange(s, b * batch.inputs().length(), b * batch.inputs().length() + n);
+                        ends[byLength[from + b]] = Arrays.copyOfRange(e, b * batch.inputs().length(), b * batch.inputs().length() + n);
                     }
                 }
                 progress.accept(to);
@@ -233,27 +234,17 @@ public final class SquadFineTuner {
     public record Logits(List<float[]> starts, List<float[]> ends) {
     }
 
-    /** Features padded to the longest of them: ids, segment ids, attention mask and span targets. */
-    record Batch(int size, int length, int[] ids, int[] typeIds, int[] attention, int[] starts, int[] ends, int tokens) {
+    /** Windows padded to the longest of them, with their span targets. */
+    record Batch(PaddedBatch inputs, int[] starts, int[] ends) {
         static Batch of(List<SquadFeatures.Feature> features) {
-            int size = features.size();
-            int length = features.stream().mapToInt(SquadFeatures.Feature::length).max().orElse(0);
-            int[] ids = new int[size * length];
-            int[] typeIds = new int[size * length];
-            int[] attention = new int[size * length];
-            int[] starts = new int[size];
-            int[] ends = new int[size];
-            int tokens = 0;
-            for (int b = 0; b < size; b++) {
-                SquadFeatures.Feature f = features.get(b);
-                System.arraycopy(f.ids(), 0, ids, b * length, f.length());
-                System.arraycopy(f.typeIds(), 0, typeIds, b * length, f.length());
-                Arrays.fill(attention, b * length, b * length + f.length(), 1);
-                starts[b] = f.startPosition();
-                ends[b] = f.endPosition();
-                tokens += f.length();
-            }
-            return new Batch(size, length, ids, typeIds, attention, starts, ends, tokens);
+            return new Batch(PaddedBatch.of(features.stream().map(SquadFeatures.Feature::ids).toList(),
+                    features.stream().map(SquadFeatures.Feature::typeIds).toList()),
+                    features.stream().mapToInt(SquadFeatures.Feature::startPosition).toArray(),
+                    features.stream().mapToInt(SquadFeatures.Feature::endPosition).toArray());
+        }
+
+        Tensor[] logits(BertForQuestionAnswering model) {
+            return model.forward(inputs.ids(), inputs.typeIds(), inputs.attention(), inputs.size(), inputs.length());
         }
     }
 }

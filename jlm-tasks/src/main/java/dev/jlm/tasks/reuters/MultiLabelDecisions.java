@@ -22,9 +22,15 @@ public final class MultiLabelDecisions {
         FIXED,
         /** One threshold for all categories, the best for micro-F1 on the validation slice. */
         GLOBAL,
-        /** Each category's best for its own F1 on the validation slice (the global one where the slice has no example). */
+        /**
+         * Each category's best for its own F1 on the validation slice, where the slice holds at least
+         * {@value #MIN_POSITIVES_FOR_OWN_THRESHOLD} of its documents; the global one elsewhere (a threshold fitted to
+         * one or two documents is noise).
+         */
         PER_CATEGORY
     }
+
+    static final int MIN_POSITIVES_FOR_OWN_THRESHOLD = 10;
 
     /** Categories at or above their threshold, or the most probable one if none is. */
     static boolean[][] assign(double[][] probabilities, double[] thresholds) {
@@ -67,7 +73,7 @@ public final class MultiLabelDecisions {
                     positives += row[c] ? 1 : 0;
                 }
                 double bestF1 = -1;
-                for (double t = 0.05; positives > 0 && t < 0.96; t += 0.05) {
+                for (double t = 0.05; positives >= MIN_POSITIVES_FOR_OWN_THRESHOLD && t < 0.96; t += 0.05) {
                     int tp = 0;
                     int fp = 0;
                     for (int i = 0; i < gold.length; i++) {

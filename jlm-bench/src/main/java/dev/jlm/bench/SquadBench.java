@@ -82,8 +82,9 @@ public final class SquadBench implements Callable<Integer> {
         double budget = (quick ? 40.0 / 60 : minutes) * 60;
         SquadFineTuner.Settings probe = new SquadFineTuner.Settings(1, batchSize, accumulation, learningRate, 0.1f, 0.01f, budget, 200,
                 seed);
-        double perStep = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, probe, dir).secondsPerStep(quick ? 2 : 5);
-        int stepsPerEpoch = (features.size() + batchSize * accumulation - 1) / (batchSize * accumulation);
+        SquadFineTuner probing = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, probe, dir);
+        double perStep = probing.secondsPerStep(quick ? 2 : 5);
+        int stepsPerEpoch = probing.stepsPerEpoch();
         int epochs = (int) Math.max(1, Math.min(maxEpochs, Math.floor(0.95 * budget / (perStep * 1.05 * stepsPerEpoch))));
         System.out.printf("training: %,d questions + %,d unanswerable pairings → %,d windows; %.2f s/step → %d epoch(s) of %,d steps "
                 + "in a %.0f-minute budget%n", train.questions().size(), negatives.size(), features.size(), perStep, epochs,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.bert.Bert;
 import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.models.bert.PaddedBatch;
+import dev.jlm.models.train.EpochOrder;
 import dev.jlm.models.train.ResumeState;
 import dev.jlm.models.train.TrainingMonitor;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
@@ -30,7 +31,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -147,6 +147,7 @@ public final class ReutersFineTuner {
     private final boolean[][] trainLabels;
     private final Settings settings;
     private final Path outDir;
+    private final EpochOrder order;
 
     /**
      * A fresh head on the encoder in {@code pretrained} (a pooler is added when the checkpoint has none), for the
@@ -169,6 +170,7 @@ public final class ReutersFineTuner {
         this.validation = held;
         this.trainEncodings = encode(tokenizer, fit, settings.maxLength());
         this.trainLabels = MultiLabelDecisions.labels(fit, categories);
+        this.order = new EpochOrder(fit.size(), settings.batchSize(), settings.seed());
     }
 
     static List<Encoding> encode(Tokenizer tokenizer, List<ReutersDocument> documents, int maxLength) {
@@ -177,7 +179,7 @@ public final class ReutersFineTuner {
     }
 
     public int stepsPerEpoch() {
-        return (train.size() + settings.batchSize() - 1) / settings.batchSize();
+        return order.stepsPerEpoch();
     }
 
     /** Trains (resuming from {@code outDir/last}), chooses thresholds on the validation slice, saves, scores {@code test}. */
@@ -199,7 +201,7 @@ public final class ReutersFineTuner {
         try (TrainingMonitor monitor = new TrainingMonitor(outDir, "Reuters fine-tuning", step, totalSteps, showProgress)) {
             while (step < totalSteps && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
                 long t0 = System.nanoTime();
-                int[] rows = batchAt(step);
+                int[] rows = order.batch(step);
                 List<Encoding> encodings = new ArrayList<>();
                 float[] targets = new float[rows.length * categories.size()];
                 for (int b = 0; b < rows.length; b++) {
@@ -257,21 +259,6 @@ public final class ReutersFineTuner {
                 new ParamGroup(names.get(1), params.get(1), 0f),
                 new ParamGroup(names.get(2), params.get(2), settings.weightDecay(), headScale),
                 new ParamGroup(names.get(3), params.get(3), 0f, headScale));
-    }
-
-    /** The training rows of step {@code step}: epoch-wise permutations drawn from the seed. */
-    private int[] batchAt(int step) {
-        int epoch = step / stepsPerEpoch();
-        SplittableRandom random = new SplittableRandom(settings.seed() * 7919L + epoch);
-        int[] order = IntStream.range(0, train.size()).toArray();
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = order[i];
-            order[i] = order[j];
-            order[j] = swap;
-        }
-        int from = (step % stepsPerEpoch()) * settings.batchSize();
-        return Arrays.copyOfRange(order, from, Math.min(order.length, from + settings.batchSize()));
     }
 
     private static PaddedBatch pad(List<Encoding> encodings) {

@@ -2,6 +2,7 @@ package dev.jlm.tasks.squad;
 
 import dev.jlm.models.bert.BertForQuestionAnswering;
 import dev.jlm.models.bert.PaddedBatch;
+import dev.jlm.models.train.EpochOrder;
 import dev.jlm.models.train.ResumeState;
 import dev.jlm.models.train.TrainingMonitor;
 import dev.jlm.tensor.GradMode;
@@ -21,7 +22,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
@@ -57,6 +57,7 @@ public final class SquadFineTuner {
     private final List<SquadFeatures.Feature> features;
     private final Settings settings;
     private final Path outDir;
+    private final EpochOrder order;
 
     public SquadFineTuner(BertForQuestionAnswering model, Tokenizer tokenizer, List<SquadFeatures.Feature> features,
                           Settings settings, Path outDir) {
@@ -68,10 +69,11 @@ public final class SquadFineTuner {
         this.features = features;
         this.settings = settings;
         this.outDir = outDir;
+        this.order = new EpochOrder(features.size(), settings.windowsPerStep(), settings.seed());
     }
 
     public int stepsPerEpoch() {
-        return (features.size() + settings.windowsPerStep() - 1) / settings.windowsPerStep();
+        return order.stepsPerEpoch();
     }
 
     /** Trains from the start or from {@code outDir/last}, and saves the model in {@code outDir}. */
@@ -158,28 +160,13 @@ public final class SquadFineTuner {
         return (System.nanoTime() - t0) / 1e9 / steps;
     }
 
-    /** The features of training step {@code step}: epoch-wise permutations drawn from the seed. */
+    /** The windows of training step {@code step}. */
     private List<SquadFeatures.Feature> batchAt(int step) {
-        int epoch = step / stepsPerEpoch();
-        int[] order = permutation(features.size(), new SplittableRandom(settings.seed() * 7919L + epoch));
-        int from = (step % stepsPerEpoch()) * settings.windowsPerStep();
-        int to = Math.min(order.length, from + settings.windowsPerStep());
-        List<SquadFeatures.Feature> out = new ArrayList<>(to - from);
-        for (int i = from; i < to; i++) {
-            out.add(features.get(order[i]));
+        List<SquadFeatures.Feature> out = new ArrayList<>();
+        for (int i : order.batch(step)) {
+            out.add(features.get(i));
         }
         return out;
-    }
-
-    private static int[] permutation(int n, SplittableRandom random) {
-        int[] order = IntStream.range(0, n).toArray();
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = order[i];
-            order[i] = order[j];
-            order[j] = swap;
-        }
-        return order;
     }
 
     private void save(int step, AdamW optimizer) throws IOException {

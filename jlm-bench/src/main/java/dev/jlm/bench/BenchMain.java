@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new BenchMain());
+        CommandLine cli = new CommandLine(new BenchMain()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("jlm bench: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             return 1;

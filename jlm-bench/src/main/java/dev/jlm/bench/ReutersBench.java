@@ -3,6 +3,7 @@ package dev.jlm.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jlm.models.PretrainedModels;
+import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
 import dev.jlm.tasks.reuters.Reuters21578;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
@@ -38,6 +39,9 @@ public final class ReutersBench implements Callable<Integer> {
     @Option(names = "--head-lr-scale", description = "Head (pooler, classifier) learning rate ÷ encoder's (default: ${DEFAULT-VALUE}).")
     float headScale = 10f;
 
+    @Option(names = "--pooling", description = "Document vector: mean of the tokens (as the encoder was trained for sentence "
+            + "embeddings) or HF's [CLS] pooler: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    BertForSequenceClassification.Pooling pooling = BertForSequenceClassification.Pooling.MEAN;
     @Option(names = "--max-length", description = "Tokens per document (default: ${DEFAULT-VALUE}).")
     int maxLength = 128;
 
@@ -63,7 +67,7 @@ public final class ReutersBench implements Callable<Integer> {
 
         Path model = PretrainedModels.resolve("sentence-transformers/all-MiniLM-L6-v2");
         ReutersFineTuner.Settings settings = new ReutersFineTuner.Settings(quick ? 1 : epochs, batchSize, learningRate, headScale,
-                maxLength, 0.06f, 0.01f, quick ? 30 : Double.MAX_VALUE, seed);
+                maxLength, pooling, 0.06f, 0.01f, quick ? 30 : Double.MAX_VALUE, seed);
         Path dir = out != null ? out : Files.createTempDirectory("jlm-reuters");
         ReutersFineTuner tuner = new ReutersFineTuner(model, Tokenizers.load(model.resolve("tokenizer.json").toString()), split,
                 settings, dir);

@@ -1,6 +1,7 @@
 package dev.jlm.cli;
 
 import dev.jlm.models.PretrainedModels;
+import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.tasks.reuters.Reuters21578;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
 import dev.jlm.text.Tokenizers;
@@ -34,6 +35,9 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
     float learningRate = 1e-4f;
     @Option(names = "--head-lr-scale", description = "The new head's learning rate ÷ the encoder's (default: ${DEFAULT-VALUE}).")
     float headScale = 10f;
+    @Option(names = "--pooling", description = "Document vector: mean of the tokens (as the encoder was trained for sentence "
+            + "embeddings) or HF's [CLS] pooler: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    BertForSequenceClassification.Pooling pooling = BertForSequenceClassification.Pooling.MEAN;
     @Option(names = "--max-length", description = "Tokens per document, longer ones truncated (default: ${DEFAULT-VALUE}).")
     int maxLength = 128;
     @Option(names = "--minutes", description = "Stop training after this many minutes (default: no limit).")
@@ -63,7 +67,7 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException(pretrained + ": no tokenizer.json");
         }
         ReutersFineTuner.Settings settings = new ReutersFineTuner.Settings(epochs, batchSize, learningRate, headScale, maxLength,
-                0.06f, 0.01f, minutes * 60, seed);
+                pooling, 0.06f, 0.01f, minutes * 60, seed);
         ReutersFineTuner tuner = new ReutersFineTuner(pretrained, Tokenizers.load(tokenizerFile.toString()), split, settings, out);
         System.out.printf("%,d training documents (a tenth held out for thresholds), %d categories; %d epoch(s) of %,d steps%n",
                 split.train().size(), split.categories().size(), epochs, tuner.stepsPerEpoch());

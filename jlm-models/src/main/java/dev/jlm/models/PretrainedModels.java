@@ -75,7 +75,7 @@ public final class PretrainedModels {
         Path temp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".converting");
         try {
             SafeTensors.write(temp.resolve("model.safetensors"), imported.weights(), Map.of("format", "pt", "source", name));
-            imported.config().write(temp.resolve("config.json"), "BertModel");
+            imported.config().write(temp.resolve("config.json"), "BertModel", Map.of());
             try (InputStream in = PretrainedModels.class.getResourceAsStream(shipped.tokenizer())) {
                 if (in == null) {
                     throw new IOException(name + ": " + shipped.tokenizer() + " is not on the class path");

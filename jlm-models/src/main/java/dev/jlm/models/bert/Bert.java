@@ -271,6 +271,25 @@ public final class Bert extends Module {
         return pooler.forward(hidden);
     }
 
+    /**
+     * The mean of each sequence's final hidden states over its real tokens (sentence-transformers' mean pooling):
+     * [B, T, H] and a [B, T] attention mask (null: every token counts) give [B, H].
+     */
+    public static Tensor meanPool(Tensor hidden, int[] attentionMask, int batch, int t) {
+        float[] weights = new float[batch * t];
+        for (int b = 0; b < batch; b++) {
+            int count = 0;
+            for (int j = 0; j < t; j++) {
+                count += attentionMask == null || attentionMask[b * t + j] != 0 ? 1 : 0;
+            }
+            for (int j = 0; j < t; j++) {
+                boolean real = attentionMask == null || attentionMask[b * t + j] != 0;
+                weights[b * t + j] = real ? 1f / count : 0f;
+            }
+        }
+        return hidden.mul(Tensor.of(weights, batch, t, 1)).sum(1, false);
+    }
+
     // ---------------------------------------------------------------- checkpoints
 
     /**
@@ -341,13 +360,17 @@ public final class Bert extends Module {
         return model;
     }
 
-    /** Writes {@code config.json} and {@code model.safetensors} with BertModel names under {@code prefix}. */
-    public void savePretrained(Path directory, String architecture, String prefix, Map<String, Tensor> extra) throws IOException {
+    /**
+     * Writes {@code config.json} (with the head's own keys in {@code configExtras}) and {@code model.safetensors} with
+     * BertModel names under {@code prefix}.
+     */
+    public void savePretrained(Path directory, String architecture, String prefix, Map<String, Tensor> extra,
+                               Map<String, String> configExtras) throws IOException {
         Files.createDirectories(directory);
         Map<String, Tensor> state = new LinkedHashMap<>();
         namedParameters().forEach((name, tensor) -> state.put(prefix + name, tensor));
         state.putAll(extra);
         SafeTensors.write(directory.resolve("model.safetensors"), state, Map.of("format", "pt"));
-        config.write(directory.resolve("config.json"), architecture);
+        config.write(directory.resolve("config.json"), architecture, configExtras);
     }
 }

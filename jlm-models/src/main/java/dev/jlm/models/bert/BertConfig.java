@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Map;
 
 /**
  * BERT hyper-parameters, read from and written as Hugging Face's {@code BertConfig} ({@code config.json}).
@@ -60,8 +61,11 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
                 (float) node.path("layer_norm_eps").asDouble(1e-12));
     }
 
-    /** Writes HF's BertConfig keys (atomically); {@code architecture} is e.g. {@code BertForMaskedLM}. */
-    public void write(Path file, String architecture) throws IOException {
+    /**
+     * Writes HF's BertConfig keys and a head's {@code extras} (atomically); {@code architecture} is e.g.
+     * {@code BertForMaskedLM}.
+     */
+    public void write(Path file, String architecture, Map<String, String> extras) throws IOException {
         ObjectNode node = JSON.createObjectNode();
         node.put("model_type", "bert");
         node.putArray("architectures").add(architecture);
@@ -79,6 +83,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
         node.put("initializer_range", 0.02);
         node.put("pad_token_id", 0);
         node.put("position_embedding_type", "absolute");
+        extras.forEach(node::put);
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), node);
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -102,6 +102,6 @@ public final class BertForMaskedLM extends Module {
                 "cls.predictions.transform.dense.bias", transform.bias,
                 "cls.predictions.transform.LayerNorm.weight", transformNorm.weight,
                 "cls.predictions.transform.LayerNorm.bias", transformNorm.bias,
-                "cls.predictions.bias", bias));
+                "cls.predictions.bias", bias), Map.of());
     }
 }

@@ -62,6 +62,6 @@ public final class BertForQuestionAnswering extends Module {
 
     public void savePretrained(Path directory) throws IOException {
         bert.savePretrained(directory, "BertForQuestionAnswering", "bert.",
-                Map.of("qa_outputs.weight", qaOutputs.weight, "qa_outputs.bias", qaOutputs.bias));
+                Map.of("qa_outputs.weight", qaOutputs.weight, "qa_outputs.bias", qaOutputs.bias), Map.of());
     }
 }

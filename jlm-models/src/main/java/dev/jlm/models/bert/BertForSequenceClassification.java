@@ -1,7 +1,9 @@
 package dev.jlm.models.bert;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.io.JsonFiles;
 import dev.jlm.tensor.nn.Dropout;
 import dev.jlm.tensor.nn.Linear;
 import dev.jlm.tensor.nn.Module;
@@ -12,30 +14,46 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Hugging Face's {@code BertForSequenceClassification}: the pooled [CLS] state, dropout and a linear classifier;
- * single-label (softmax cross-entropy) or multi-label (sigmoid, binary cross-entropy).
+ * Hugging Face's {@code BertForSequenceClassification}: a pooled sequence vector, dropout and a linear classifier;
+ * single-label (softmax cross-entropy) or multi-label (sigmoid, binary cross-entropy). The vector is HF's pooler over
+ * [CLS] or, for encoders trained as sentence embedders (all-MiniLM-L6-v2), the mean of the real tokens' states —
+ * recorded in {@code config.json} as {@value #POOLING_KEY} (HF's class knows only the pooler).
  */
 public final class BertForSequenceClassification extends Module {
+    /** How the token states become the classifier's input. */
+    public enum Pooling {
+        /** HF's pooler: tanh(W·h[CLS] + b). */
+        CLS,
+        /** The mean of the real tokens' final states, as sentence-transformers pools. */
+        MEAN
+    }
+
+    /** The config.json key naming the pooling ({@code cls} or {@code mean}); absent means {@code cls}. */
+    public static final String POOLING_KEY = "classifier_pooling";
+
     public final Bert bert;
     public final Dropout dropout;
     public final Linear classifier;
     public final boolean multiLabel;
+    public final Pooling pooling;
 
-    public BertForSequenceClassification(Bert encoder, int labels, boolean multiLabel, long seed) {
-        if (encoder.pooler == null) {
-            throw new IllegalArgumentException("sequence classification needs an encoder with a pooler");
+    public BertForSequenceClassification(Bert encoder, int labels, boolean multiLabel, Pooling pooling, long seed) {
+        if (pooling == Pooling.CLS && encoder.pooler == null) {
+            throw new IllegalArgumentException("[CLS] pooling needs an encoder with a pooler");
         }
         SplittableRandom random = new SplittableRandom(seed);
         bert = child("bert", encoder);
         dropout = child("dropout", new Dropout(encoder.config.hiddenDropout(), random.split()));
         classifier = child("classifier", new Linear(encoder.config.hiddenSize(), labels, true, 0.02f, random));
         this.multiLabel = multiLabel;
+        this.pooling = pooling;
     }
 
     /** Class logits [B, labels]. */
     public Tensor forward(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
         Tensor hidden = bert.forward(ids, typeIds, attentionMask, batch, t);
-        return classifier.forward(dropout.forward(bert.pool(hidden)));
+        Tensor pooled = pooling == Pooling.MEAN ? Bert.meanPool(hidden, attentionMask, batch, t) : bert.pool(hidden);
+        return classifier.forward(dropout.forward(pooled));
     }
 
     /** Cross-entropy against one label per row (single-label). */
@@ -48,16 +66,27 @@ public final class BertForSequenceClassification extends Module {
         return F.binaryCrossEntropyWithLogits(logits, targets);
     }
 
-    /** A fine-tuned model saved by {@link #savePretrained}: the encoder with its pooler and the classifier. */
+    /** A fine-tuned model saved by {@link #savePretrained}: the encoder (and its pooler) and the classifier. */
     public static BertForSequenceClassification fromPretrained(Path directory, boolean multiLabel) throws IOException {
+        Path configFile = directory.resolve("config.json");
+        JsonNode config = JsonFiles.read(configFile);
+        String poolingName = config.path(POOLING_KEY).asText("cls");
+        Pooling pooling = switch (poolingName) {
+            case "cls" -> Pooling.CLS;
+            case "mean" -> Pooling.MEAN;
+            default -> throw new IOException(configFile + ": " + POOLING_KEY + " is '" + poolingName + "', expected cls or mean");
+        };
         Map<String, Tensor> state = Bert.readState(directory);
         Tensor weight = state.get("classifier.weight");
         if (weight == null || weight.dim() != 2 || !state.containsKey("classifier.bias")) {
             throw new IOException(directory.resolve("model.safetensors") + ": no classifier.weight/classifier.bias "
                     + "(not a sequence-classification model)");
         }
-        BertForSequenceClassification model = new BertForSequenceClassification(Bert.fromPretrained(directory),
-                weight.size(0), multiLabel, 0);
+        Bert encoder = Bert.fromPretrained(directory);
+        if (pooling == Pooling.CLS && encoder.pooler == null) {
+            throw new IOException(directory.resolve("model.safetensors") + ": no bert.pooler weights for [CLS] pooling");
+        }
+        BertForSequenceClassification model = new BertForSequenceClassification(encoder, weight.size(0), multiLabel, pooling, 0);
         model.classifier.weight.assign(weight);
         model.classifier.bias.assign(state.get("classifier.bias"));
         return model;
@@ -65,6 +94,8 @@ public final class BertForSequenceClassification extends Module {
 
     public void savePretrained(Path directory) throws IOException {
         bert.savePretrained(directory, "BertForSequenceClassification", "bert.",
-                Map.of("classifier.weight", classifier.weight, "classifier.bias", classifier.bias));
+                Map.of("classifier.weight", classifier.weight, "classifier.bias", classifier.bias),
+                Map.of(POOLING_KEY, pooling.name().toLowerCase(),
+                        "problem_type", multiLabel ? "multi_label_classification" : "single_label_classification"));
     }
 }

@@ -13,6 +13,7 @@ import dev.jlm.text.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -118,28 +119,13 @@ public final class SentenceEmbedder {
     /** Pools each sequence of a batch into one vector (copied out, safe after the batch's memory scope). */
     public float[][] pool(Batch out) {
         int hiddenSize = model.config.hiddenSize();
-        float[] hidden = out.hidden().contiguous().toArray();
-        float[][] vectors = new float[out.batch()][hiddenSize];
+        float[] pooled = pooling == Pooling.MEAN
+                ? Bert.meanPool(out.hidden(), out.mask(), out.batch(), out.length()).toArray()
+                : out.hidden().select(1, 0).contiguous().toArray();
+        float[][] vectors = new float[out.batch()][];
         for (int b = 0; b < out.batch(); b++) {
-            float[] v = vectors[b];
-            if (pooling == Pooling.CLS) {
-                System.arraycopy(hidden, b * out.length() * hiddenSize, v, 0, hiddenSize);
-            } else {
-                int count = 0;
-                for (int t = 0; t < out.length(); t++) {
-                    if (out.mask()[b * out.length() + t] == 0) {
-                        continue;
-                    }
-                    count++;
-                    int row = (b * out.length() + t) * hiddenSize;
-                    for (int h = 0; h < hiddenSize; h++) {
-                        v[h] += hidden[row + h];
-                    }
-                }
-                for (int h = 0; h < hiddenSize; h++) {
-                    v[h] /= Math.max(count, 1);
-                }
-            }
+            float[] v = Arrays.copyOfRange(pooled, b * hiddenSize, (b + 1) * hiddenSize);
+            vectors[b] = v;
             if (normalize) {
                 double norm = 0;
                 for (float x : v) {

@@ -51,7 +51,8 @@ class BertHeadsTest {
         loss.backward();
         assertThat(qa.qaOutputs.weight.grad()).isNotNull();
 
-        BertForSequenceClassification cls = new BertForSequenceClassification(new Bert(TINY, true, 1), 4, true, 2);
+        BertForSequenceClassification cls = new BertForSequenceClassification(new Bert(TINY, true, 1), 4, true,
+                BertForSequenceClassification.Pooling.CLS, 2);
         cls.eval();
         cls.savePretrained(dir.resolve("cls"));
         try (SafeTensors st = SafeTensors.open(dir.resolve("cls/model.safetensors"))) {
@@ -61,6 +62,32 @@ class BertHeadsTest {
         assertThat(out.shape()).containsExactly(2, 4);
         cls.loss(out, Tensor.of(new float[] {1, 0, 0, 1, 0, 1, 0, 0}, 2, 4)).backward();
         assertThat(cls.classifier.weight.grad()).isNotNull();
+    }
+
+    @Test
+    void meanPoolingAveragesRealTokensAndIsRecordedInTheConfig(@TempDir Path dir) throws IOException {
+        BertForSequenceClassification cls = new BertForSequenceClassification(new Bert(TINY, false, 1), 3, true,
+                BertForSequenceClassification.Pooling.MEAN, 2);
+        cls.eval();
+        // The second sequence alone (3 real tokens) must score as it does padded in the batch.
+        float[] batched = cls.forward(IDS, null, MASK, 2, 5).toArray();
+        float[] alone = cls.forward(new int[] {2, 5, 3}, null, null, 1, 3).toArray();
+        assertThat(java.util.Arrays.copyOfRange(batched, 3, 6)).containsExactly(alone, SAME);
+
+        float[] hidden = cls.bert.forward(IDS, null, MASK, 2, 5).toArray();
+        float[] pooled = Bert.meanPool(Tensor.of(hidden, 2, 5, 16), MASK, 2, 5).toArray();
+        for (int h = 0; h < 16; h++) {
+            float expected = (hidden[5 * 16 + h] + hidden[6 * 16 + h] + hidden[7 * 16 + h]) / 3;
+            assertThat(pooled[16 + h]).isCloseTo(expected, SAME);
+        }
+
+        cls.savePretrained(dir);
+        assertThat(java.nio.file.Files.readString(dir.resolve("config.json")))
+                .contains("\"classifier_pooling\" : \"mean\"", "\"problem_type\" : \"multi_label_classification\"");
+        BertForSequenceClassification loaded = BertForSequenceClassification.fromPretrained(dir, true);
+        assertThat(loaded.pooling).isEqualTo(BertForSequenceClassification.Pooling.MEAN);
+        assertThat(loaded.bert.pooler).isNull();
+        assertThat(loaded.forward(IDS, null, MASK, 2, 5).toArray()).containsExactly(batched, SAME);
     }
 
     @Test

@@ -28,7 +28,7 @@ public final class ReutersBench implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--epochs", description = "Fine-tuning epochs (default: ${DEFAULT-VALUE}).")
-    int epochs = 4;
+    int epochs = 8;
 
     @Option(names = "--batch-size", description = "Documents per step (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;

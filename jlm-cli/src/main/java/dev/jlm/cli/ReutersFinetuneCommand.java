@@ -28,7 +28,7 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("out", "reuters");
     @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
-    int epochs = 4;
+    int epochs = 8;
     @Option(names = "--batch-size", description = "Documents per step (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
     @Option(names = "--learning-rate", description = "Encoder learning rate (default: ${DEFAULT-VALUE}).")

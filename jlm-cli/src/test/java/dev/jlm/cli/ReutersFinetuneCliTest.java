@@ -46,7 +46,6 @@ class ReutersFinetuneCliTest {
                 validationF1.add(record.get("val_micro_f1").asDouble());
             }
         }
-        System.out.println("losses " + losses.getFirst() + " -> " + losses.getLast() + ", validation micro-F1 " + validationF1);
         // The head starts at the three topics' base rates (their binary entropy, ≈ 0.5 per output); training goes well below.
         assertThat(losses.getFirst()).isLessThan(0.6);
         assertThat(losses.getLast()).isLessThan(losses.getFirst() * 0.6);

@@ -221,6 +221,8 @@ public final class ReutersFineTuner {
         long tokens = 0;
         int done = 0;
         float loss = Float.NaN;
+        double[][] validationProbabilities = null;
+        int validatedAt = -1;
         try (TrainingMonitor monitor = new TrainingMonitor(outDir, "Reuters fine-tuning", step, totalSteps, showProgress)) {
             while (step < totalSteps && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
                 long t0 = System.nanoTime();
@@ -251,7 +253,10 @@ public final class ReutersFineTuner {
                 monitor.step(step, loss, batch.tokens() / ((System.nanoTime() - t0) / 1e9), eta,
                         Map.of("lr", schedule.at(step), "epoch", (double) step / stepsPerEpoch()));
                 if (step % stepsPerEpoch() == 0) {
-                    monitor.evaluation(step, Map.of("epoch", step / stepsPerEpoch(), "val_micro_f1", validationMicroF1()));
+                    validationProbabilities = validationProbabilities();
+                    validatedAt = step;
+                    monitor.evaluation(step, Map.of("epoch", step / stepsPerEpoch(), "val_micro_f1",
+                            validationMicroF1(validationProbabilities)));
                     if (step < totalSteps) {
                         ResumeState.save(outDir, model::savePretrained, optimizer, Map.of("step", step));
                     }
@@ -259,7 +264,10 @@ public final class ReutersFineTuner {
             }
             ResumeState.save(outDir, model::savePretrained, optimizer, Map.of("step", step));
             double seconds = (System.nanoTime() - start) / 1e9;
-            Classifier classifier = new Classifier(model, tokenizer, categories, thresholds(validationProbabilities()),
+            if (validatedAt != step) {
+                validationProbabilities = validationProbabilities();
+            }
+            Classifier classifier = new Classifier(model, tokenizer, categories, thresholds(validationProbabilities),
                     settings.maxLength());
             ResumeState.replaceFiles(outDir, classifier::save);
             monitor.plot();
@@ -279,8 +287,7 @@ public final class ReutersFineTuner {
     }
 
     /** Micro-F1 on the validation slice with thresholds tuned on it: optimistic, but it shows whether training still helps. */
-    private double validationMicroF1() {
-        double[][] probabilities = validationProbabilities();
+    private double validationMicroF1(double[][] probabilities) {
         boolean[][] predicted = MultiLabelDecisions.assign(probabilities, thresholds(probabilities));
         return ClassificationMetrics.multiLabel(categories, MultiLabelDecisions.labels(validation, categories), predicted).microF1();
     }

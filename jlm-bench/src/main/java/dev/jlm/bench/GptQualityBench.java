@@ -53,8 +53,8 @@ public final class GptQualityBench implements Callable<Integer> {
         GptTrainer.Result result = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir).run(false);
         float[] finalLosses = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir).estimateLoss();
         Path corpus = Files.writeString(dir.resolve("input.txt"), text);
-        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, Peer.script("gpt_quality.py"), List.of(
-                corpus.toString(), String.valueOf(iters), String.valueOf(seed), String.valueOf(Parallel.THREADS))));
+        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, "gpt_quality.py", List.of(
+                corpus.toString(), String.valueOf(iters), String.valueOf(seed), String.valueOf(Parallel.THREADS)), "nanogpt.py"));
         System.out.printf("nanoGPT shakespeare-char CPU recipe: %d iterations in %.0f s (%,.0f tokens/s)%n", iters,
                 result.seconds(), result.tokensPerSecond());
         System.out.printf("%-22s %8s%n", "", "val loss");

@@ -70,8 +70,8 @@ public final class GptTrainStepBench implements Callable<Integer> {
         long bytesPerStep = (threadBean.getCurrentThreadAllocatedBytes() - allocated) / steps;
         Arrays.sort(times);
         double jlmMs = times[steps / 2];
-        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, Peer.script("gpt_train_step.py"),
-                List.of(String.valueOf(warmup), String.valueOf(steps), String.valueOf(Parallel.THREADS))));
+        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, "gpt_train_step.py",
+                List.of(String.valueOf(warmup), String.valueOf(steps), String.valueOf(Parallel.THREADS)), "nanogpt.py"));
         double peerMs = peer.path("peer_ms").asDouble();
         double ratio = peerMs / jlmMs;
         System.out.printf("nanoGPT shakespeare-char CPU model (%,d parameters), batch %d x %d, %d threads%n",

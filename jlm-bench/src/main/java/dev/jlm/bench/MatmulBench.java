@@ -53,7 +53,7 @@ public final class MatmulBench implements Callable<Integer> {
         for (Shape s : SHAPES) {
             ours.add(new double[] {measure(s, repeats)});
         }
-        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, Peer.script("matmul_numpy.py"), args));
+        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, "matmul_numpy.py", args));
         ObjectMapper json = new ObjectMapper();
         ObjectNode result = json.createObjectNode().put("bench", "matmul");
         ArrayNode rows = result.putArray("rows");

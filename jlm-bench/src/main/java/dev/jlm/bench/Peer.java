@@ -16,11 +16,18 @@ public final class Peer {
     private Peer() {
     }
 
-    /** Runs {@code python} on the script text with arguments; returns the script's last stdout line. */
-    public static String runPython(String python, String script, List<String> args) throws IOException, InterruptedException {
-        Path file = Files.createTempFile("jlm-peer", ".py");
+    /**
+     * Runs {@code python} on a peer script bundled next to this class, with arguments; the bundled {@code modules} it
+     * imports are written beside it. Returns the script's last stdout line.
+     */
+    public static String runPython(String python, String script, List<String> args, String... modules)
+            throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("jlm-peer");
         try {
-            Files.writeString(file, script);
+            for (String module : modules) {
+                Files.writeString(dir.resolve(module), bundled(module));
+            }
+            Path file = Files.writeString(dir.resolve(script), bundled(script));
             List<String> command = new ArrayList<>(List.of(python, file.toString()));
             command.addAll(args);
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -28,6 +35,7 @@ public final class Peer {
             env.remove("OPENBLAS_CORETYPE");
             env.remove("OPENBLAS_L2_SIZE");
             env.put("OMP_WAIT_POLICY", "passive");
+            env.put("PYTHONDONTWRITEBYTECODE", "1");
             Process process = builder.start();
             String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int code = process.waitFor();
@@ -38,12 +46,16 @@ public final class Peer {
             String[] lines = out.strip().split("\n");
             return lines[lines.length - 1];
         } finally {
-            Files.deleteIfExists(file);
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
         }
     }
 
-    /** Loads a peer script bundled as a resource next to the benchmark class. */
-    public static String script(String resource) throws IOException {
+    private static String bundled(String resource) throws IOException {
         try (var in = Peer.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IOException("missing bundled peer script " + resource);

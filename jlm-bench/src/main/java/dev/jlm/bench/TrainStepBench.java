@@ -94,7 +94,7 @@ public final class TrainStepBench implements Callable<Integer> {
         Arrays.sort(times);
         double jlmMs = times[steps / 2];
 
-        String peerLine = Peer.runPython(python, Peer.script("train_step_mlp.py"),
+        String peerLine = Peer.runPython(python, "train_step_mlp.py",
                 List.of(String.valueOf(warmup), String.valueOf(steps), String.valueOf(Parallel.THREADS)));
         JsonNode peer = new ObjectMapper().readTree(peerLine);
         double peerMs = peer.path("peer_ms").asDouble();

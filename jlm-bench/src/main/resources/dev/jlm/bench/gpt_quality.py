@@ -1,15 +1,13 @@
 # PyTorch peer of `./jlm bench gpt-quality`: nanoGPT's shakespeare-char CPU recipe written out from its settings
-# (char-level tiny Shakespeare, 90/10 split; 4 layers, 4 heads, 128 wide, block 64, batch 12, bias=False, dropout 0,
-# exact GELU, tied head, N(0, 0.02) init with residual projections at 0.02/sqrt(2*n_layer); AdamW lr 1e-3 betas
-# (0.9, 0.99) eps 1e-8, weight decay 0.1 on tensors of 2 or more dimensions; warmup 100 then cosine to 1e-4 at
+# (char-level tiny Shakespeare, 90/10 split; nanogpt.py's model with 4 layers, 4 heads, 128 wide, block 64, exact
+# GELU; batch 12; AdamW lr 1e-3 betas (0.9, 0.99), weight decay 0.1 on matrices; warmup 100 then cosine to 1e-4 at
 # lr_decay_iters = iters; grad clip 1.0). Iteration i evaluates first when it is a multiple of 250 or the last one,
 # then updates, so the final estimate (20 random batches per split, eval mode) follows `iters` updates.
 # Prints {"peer_val_loss":…,"peer_train_loss":…,"peer_train_s":…,"torch":…} as the last line.
 # Usage: python3 gpt_quality.py INPUT_TXT ITERS SEED THREADS
 import json, math, sys, time
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+from nanogpt import GPT
 
 path, iters, seed, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 torch.set_num_threads(threads)
@@ -35,60 +33,6 @@ def get_batch(split):
     return x, y
 
 
-class LayerNorm(nn.Module):
-    def __init__(self, d):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(d))
-
-    def forward(self, x):
-        return F.layer_norm(x, self.weight.shape, self.weight, None, 1e-5)
-
-
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.ln_1, self.ln_2 = LayerNorm(n_embd), LayerNorm(n_embd)
-        self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=False)
-        self.c_proj = nn.Linear(n_embd, n_embd, bias=False)
-        self.c_fc = nn.Linear(n_embd, 4 * n_embd, bias=False)
-        self.mlp_proj = nn.Linear(4 * n_embd, n_embd, bias=False)
-        self.register_buffer("mask", torch.tril(torch.ones(block, block)).view(1, 1, block, block))
-
-    def attn(self, x):
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(n_embd, dim=2)
-        q = q.view(B, T, n_head, C // n_head).transpose(1, 2)
-        k = k.view(B, T, n_head, C // n_head).transpose(1, 2)
-        v = v.view(B, T, n_head, C // n_head).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))
-        y = F.softmax(att, dim=-1) @ v
-        return self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C))
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x))))
-
-
-class GPT(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.wte, self.wpe = nn.Embedding(vocab, n_embd), nn.Embedding(block, n_embd)
-        self.h = nn.ModuleList([Block() for _ in range(n_layer)])
-        self.ln_f = LayerNorm(n_embd)
-        for name, p in self.named_parameters():
-            if p.dim() >= 2:
-                residual = name.endswith("c_proj.weight") or name.endswith("mlp_proj.weight")
-                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer) if residual else 0.02)
-
-    def forward(self, idx, targets):
-        x = self.wte(idx) + self.wpe(torch.arange(idx.size(1)))
-        for b in self.h:
-            x = b(x)
-        logits = self.ln_f(x) @ self.wte.weight.t()
-        return F.cross_entropy(logits.view(-1, vocab), targets.view(-1))
-
-
 def lr_at(i):
     if i < warmup:
         return lr_max * (i + 1) / (warmup + 1)
@@ -106,11 +50,8 @@ def estimate_loss():
     return out
 
 
-model = GPT()
-decay = [p for p in model.parameters() if p.dim() >= 2]
-plain = [p for p in model.parameters() if p.dim() < 2]
-opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": plain, "weight_decay": 0.0}],
-                        lr=lr_max, betas=(0.9, 0.99), eps=1e-8)
+model = GPT(vocab, n_layer, n_head, n_embd, block, gelu="none")
+opt = model.adamw(lr_max, 0.99)
 start = time.perf_counter()
 for i in range(iters + 1):
     for group in opt.param_groups:

@@ -32,6 +32,11 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code: 0 ok, 1 failure of the job, 2 bad usage or input. */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((ex, rest) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("jlm: " + oneLine(ex) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("jlm: " + oneLine(ex));
             return ex instanceof IllegalArgumentException || ex instanceof java.io.IOException ? 2 : 1;

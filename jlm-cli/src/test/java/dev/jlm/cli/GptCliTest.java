@@ -107,9 +107,12 @@ class GptCliTest {
                 {"generate", "--model", corrupt.toString(), "--prompt-ids", "1"},
                 {"generate", "--model", corrupt.toString()},
                 {"perplexity", "--model", bert.toString(), "--text-file", small.toString()},
+                {"generate", "--model", corrupt.toString(), "--prompt-ids", "1,x"},
+                {"generate", "--model", corrupt.toString(), "--no-such-flag"},
         };
         String[] expected = {"corpus not found", "corpus is empty", "block size", "model_type is 'bert'", "model.safetensors",
-                "exactly one of --prompt and --prompt-ids", "model_type is 'bert'"};
+                "exactly one of --prompt and --prompt-ids", "model_type is 'bert'",
+                "'--prompt-ids' (<promptIds>): 'x' is not an int (see 'jlm generate --help')", "Unknown option: '--no-such-flag'"};
         for (int i = 0; i < cases.length; i++) {
             CliRun run = CliRun.of(cases[i]);
             assertThat(run.exitCode()).as(String.join(" ", cases[i])).isNotZero();

@@ -74,6 +74,9 @@ class SquadDatasetTest {
         Path broken = dir.resolve("broken.json");
         Files.writeString(broken, "{\"version\": \"1.1\",\n \"data\": [\n  {\"title\": \"x\" \"paragraphs\": []}]}");
         assertThatThrownBy(() -> SquadDataset.read(broken)).hasMessageStartingWith(broken + ": not valid JSON at line 3, column");
+        Path truncated = Files.writeString(dir.resolve("truncated.json"), "{\n");
+        assertThatThrownBy(() -> SquadDataset.read(truncated)).hasMessage(truncated + ": not valid JSON at line 2, column 1 "
+                + "(Unexpected end-of-input: expected close marker for Object (start marker at line: 1, column: 1))");
         Path noStart = dir.resolve("no-start.json");
         Files.writeString(noStart, "{\"version\": \"1.1\", \"data\": [{\"title\": \"x\", \"paragraphs\": [{\"context\": \"c\", "
                 + "\"qas\": [{\"id\": \"q7\", \"question\": \"?\", \"answers\": [{\"text\": \"c\"}]}]}]}]}");

@@ -28,8 +28,13 @@ public final class JsonFiles {
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
             throw new IOException(file + ": not valid JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
-                    + at.getColumnNr()) + " (" + e.getOriginalMessage() + ")");
+                    + at.getColumnNr()) + " (" + withoutSource(e.getOriginalMessage()) + ")");
         }
+    }
+
+    /** Jackson names the input inside some messages ("[Source: …; line: 1, column: 1]"); the file is named already. */
+    private static String withoutSource(String message) {
+        return message.replaceAll("\\[Source: [^;\\]]*; (line: \\d+, column: \\d+)]", "$1").replaceAll("\\s+", " ");
     }
 
     /** An integer field that must be present. */

@@ -1,71 +1,77 @@
-# PyTorch peer of `./jlm bench gpt-quality`: nanoGPT's shakespeare-char CPU recipe written out from its settings
-# (char-level tiny Shakespeare, 90/10 split; nanogpt.py's model with 4 layers, 4 heads, 128 wide, block 64, exact
-# GELU; batch 12; AdamW lr 1e-3 betas (0.9, 0.99), weight decay 0.1 on matrices; warmup 100 then cosine to 1e-4 at
-# lr_decay_iters = iters; grad clip 1.0). Iteration i evaluates first when it is a multiple of 250 or the last one,
-# then updates, so the final estimate (20 random batches per split, eval mode) follows `iters` updates.
-# Prints {"peer_val_loss":…,"peer_train_loss":…,"peer_train_s":…,"torch":…} as the last line.
-# Usage: python3 gpt_quality.py INPUT_TXT ITERS SEED THREADS
-import json, math, sys, time
+# PyTorch peer of `./jlm bench gpt-quality`: nanoGPT's shakespeare-char CPU recipe in lockstep with jlm's run. It starts
+# from jlm's initial weights (DIR/init, Hugging Face GPT-2 layout) and trains on the windows jlm drew (DIR/batches.bin),
+# so the two runs differ only in arithmetic: nanogpt.py's model (4 layers, 4 heads, 128 wide, block 64, exact GELU);
+# AdamW lr 1e-3 betas (0.9, 0.99), weight decay 0.1 on matrices; warmup 100 then cosine to 1e-4 at ITERS; grad clip 1.0.
+# The final estimate reads the windows of jlm's (20 batches per split, eval mode).
+# batches.bin: int32 little-endian; per step the inputs then the targets of 12 x 64 tokens, then the estimate's
+# batches (inputs, targets) of the train split and of the val split.
+# Prints {"peer_val_loss":…,"peer_train_loss":…,"peer_losses":[one per step],"peer_train_s":…,"torch":…} last.
+# Usage: python3 gpt_quality.py DIR ITERS THREADS
+import json, math, os, sys, time
+import numpy as np
 import torch
 from nanogpt import GPT
 
-path, iters, seed, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+folder, iters, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 torch.set_num_threads(threads)
-torch.manual_seed(seed)
 n_layer, n_head, n_embd, block, batch = 4, 4, 128, 64, 12
-lr_max, lr_min, warmup, eval_interval, eval_iters = 1e-3, 1e-4, 100, 250, 20
-
-with open(path, encoding="utf-8") as f:
-    text = f.read()
-chars = sorted(set(text))
-vocab = len(chars)
-index = {c: i for i, c in enumerate(chars)}
-data = torch.tensor([index[c] for c in text], dtype=torch.long)
-cut = int(len(data) * 0.9)
-splits = {"train": data[:cut], "val": data[cut:]}
+lr_max, lr_min, warmup, eval_iters = 1e-3, 1e-4, 100, 20
 
 
-def get_batch(split):
-    d = splits[split]
-    starts = torch.randint(len(d) - block, (batch,))
-    x = torch.stack([d[s:s + block] for s in starts])
-    y = torch.stack([d[s + 1:s + 1 + block] for s in starts])
-    return x, y
+def read_safetensors(path):
+    raw = open(path, "rb").read()
+    n = int.from_bytes(raw[:8], "little")
+    header, base = json.loads(raw[8:8 + n]), 8 + n
+    return {k: torch.from_numpy(np.frombuffer(raw[base + v["data_offsets"][0]:base + v["data_offsets"][1]],
+                                              dtype=np.float32).reshape(v["shape"]).copy())
+            for k, v in header.items() if k != "__metadata__"}
+
+
+weights = read_safetensors(os.path.join(folder, "init", "model.safetensors"))
+vocab = weights["transformer.wte.weight"].shape[0]
+model = GPT(vocab, n_layer, n_head, n_embd, block, gelu="none")
+with torch.no_grad():
+    model.wte.weight.copy_(weights["transformer.wte.weight"])
+    model.wpe.weight.copy_(weights["transformer.wpe.weight"])
+    model.ln_f.weight.copy_(weights["transformer.ln_f.weight"])
+    for i, b in enumerate(model.h):
+        p = f"transformer.h.{i}."
+        b.ln_1.weight.copy_(weights[p + "ln_1.weight"])
+        b.ln_2.weight.copy_(weights[p + "ln_2.weight"])
+        # GPT-2's Conv1D stores [in, out]; nn.Linear stores [out, in].
+        b.c_attn.weight.copy_(weights[p + "attn.c_attn.weight"].t())
+        b.c_proj.weight.copy_(weights[p + "attn.c_proj.weight"].t())
+        b.c_fc.weight.copy_(weights[p + "mlp.c_fc.weight"].t())
+        b.mlp_proj.weight.copy_(weights[p + "mlp.c_proj.weight"].t())
+
+windows = torch.from_numpy(np.fromfile(os.path.join(folder, "batches.bin"), dtype="<i4").astype(np.int64))
+windows = windows.view(-1, 2, batch, block)
+assert windows.shape[0] == iters + 2 * eval_iters, f"batches.bin holds {windows.shape[0]} batches"
 
 
 def lr_at(i):
     if i < warmup:
         return lr_max * (i + 1) / (warmup + 1)
-    if i > iters:
-        return lr_min
     ratio = (i - warmup) / max(1, iters - warmup)
     return lr_min + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr_max - lr_min)
 
 
-@torch.no_grad()
-def estimate_loss():
-    model.eval()
-    out = {s: sum(model(*get_batch(s)).item() for _ in range(eval_iters)) / eval_iters for s in ("train", "val")}
-    model.train()
-    return out
-
-
-model = GPT(vocab, n_layer, n_head, n_embd, block, gelu="none")
 opt = model.adamw(lr_max, 0.99)
+losses = []
 start = time.perf_counter()
-for i in range(iters + 1):
+for i in range(iters):
     for group in opt.param_groups:
         group["lr"] = lr_at(i)
-    if i % eval_interval == 0 or i == iters:
-        losses = estimate_loss()
-        print(f"step {i}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f}", file=sys.stderr)
-    if i == iters:
-        break
-    loss = model(*get_batch("train"))
+    loss = model(windows[i, 0], windows[i, 1])
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
     opt.zero_grad(set_to_none=True)
+    losses.append(round(loss.item(), 6))
 seconds = time.perf_counter() - start
-print(json.dumps({"peer_val_loss": round(losses["val"], 4), "peer_train_loss": round(losses["train"], 4),
+model.eval()
+with torch.no_grad():
+    estimate = [sum(model(windows[k, 0], windows[k, 1]).item() for k in range(first, first + eval_iters)) / eval_iters
+                for first in (iters, iters + eval_iters)]
+print(json.dumps({"peer_val_loss": round(estimate[1], 4), "peer_train_loss": round(estimate[0], 4), "peer_losses": losses,
                   "peer_train_s": round(seconds, 1), "torch": torch.__version__, "threads": torch.get_num_threads()}))

@@ -108,9 +108,8 @@ public final class GptTrainer {
                 float lossSum = 0;
                 try (var scope = Memory.scope()) {
                     for (int micro = 0; micro < settings.gradientAccumulationSteps(); micro++) {
-                        SplittableRandom random = stepRandom(iter, micro);
-                        model.reseedDropout(random.nextLong());
-                        TokenDataset.Batch batch = train.sample(settings.batchSize(), blockSize, random);
+                        model.reseedDropout(stepRandom(iter, micro).nextLong());
+                        TokenDataset.Batch batch = trainingBatch(iter, micro);
                         Tensor loss = model.loss(batch.inputs(), batch.targets(), settings.batchSize(), blockSize);
                         lossSum += loss.item();
                         loss.mul(1f / settings.gradientAccumulationSteps()).backward();
@@ -142,19 +141,33 @@ public final class GptTrainer {
         return new SplittableRandom(settings.seed() * 1_000_003L + iter * 1_009L + micro);
     }
 
+    /** The windows micro-batch {@code micro} of step {@code iter} trains on (its generator's first draw seeds dropout). */
+    public TokenDataset.Batch trainingBatch(int iter, int micro) {
+        SplittableRandom random = stepRandom(iter, micro);
+        random.nextLong();
+        return train.sample(settings.batchSize(), model.config.blockSize(), random);
+    }
+
+    /** The {@code evalIters} windows every loss estimate reads from the train (0) or val (1) split. */
+    public TokenDataset.Batch[] evaluationBatches(int split) {
+        SplittableRandom random = new SplittableRandom(settings.seed() + 7919L * (split + 1));
+        TokenDataset.Batch[] batches = new TokenDataset.Batch[settings.evalIters()];
+        for (int i = 0; i < batches.length; i++) {
+            batches[i] = (split == 0 ? train : val).sample(settings.batchSize(), model.config.blockSize(), random);
+        }
+        return batches;
+    }
+
     /** Mean loss over {@code evalIters} batches of each split, in eval mode: {train, val}. */
     public float[] estimateLoss() {
         boolean wasTraining = model.isTraining();
         model.eval();
         float[] out = new float[2];
         try (var off = GradMode.off()) {
-            TokenDataset[] splits = {train, val};
             for (int s = 0; s < 2; s++) {
-                SplittableRandom random = new SplittableRandom(settings.seed() + 7919L * (s + 1));
                 double sum = 0;
-                for (int i = 0; i < settings.evalIters(); i++) {
+                for (TokenDataset.Batch batch : evaluationBatches(s)) {
                     try (var scope = Memory.scope()) {
-                        TokenDataset.Batch batch = splits[s].sample(settings.batchSize(), model.config.blockSize(), random);
                         sum += model.loss(batch.inputs(), batch.targets(), settings.batchSize(), model.config.blockSize()).item();
                     }
                 }

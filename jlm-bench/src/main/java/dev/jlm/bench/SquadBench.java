@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
  * training split of SQuAD dev-v1.1 (the 13 articles not in dev-v2.0) within a time budget, then scores the 35 test
  * articles with the v1.1 metrics and dev-v2.0 with the v2.0 metrics. The v2.0 null-score threshold is the
  * {@code best_f1_thresh} found on training data the model has not seen: the last training articles are kept out of
- * fine-tuning, and their questions, each also paired with another paragraph of its article as unanswerable (about half the
- * set, as in dev-v2.0), choose it. Test data never does.
+ * fine-tuning, and their questions, each also made unanswerable once ({@link SquadFeatures#syntheticUnanswerable}: about
+ * half the set, as in dev-v2.0), choose it. Test data never does.
  */
 @Command(name = "squad", mixinStandardHelpOptions = true,
         description = "SQuAD fine-tuning of MiniLM on the offline split; v1.1 and v2.0 scores of the held-out articles.")
@@ -50,8 +50,8 @@ public final class SquadBench implements Callable<Integer> {
     @Option(names = "--gradient-accumulation-steps", description = "Passes per optimizer step (default: ${DEFAULT-VALUE}).")
     int accumulation = 2;
 
-    @Option(names = "--unanswerable", description = "Fraction of training questions also paired with another paragraph of "
-            + "their article as unanswerable examples (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--unanswerable", description = "Fraction of training questions that also yield an unanswerable example "
+            + "(their article's nearest other paragraph, or a name or number swapped) (default: ${DEFAULT-VALUE}).")
     double unanswerable = 0.33;
 
     @Option(names = "--threshold-articles", description = "Training articles kept out of fine-tuning to choose the v2.0 "

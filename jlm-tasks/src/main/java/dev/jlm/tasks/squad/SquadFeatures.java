@@ -6,8 +6,15 @@ import dev.jlm.text.Encoding;
 import dev.jlm.text.Tokenizer;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.regex.MatchResult;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
@@ -57,29 +64,110 @@ public final class SquadFeatures {
     }
 
     /**
-     * Unanswerable training examples made from answerable ones, for data sets without any (SQuAD v1.1): each
-     * question is paired, with probability {@code fraction}, with another paragraph of its article that does not
-     * contain any of its answers. Only the data set's own articles are used, so a training split stays closed.
+     * Unanswerable training examples made from answerable ones, for data sets without any (SQuAD v1.1). With
+     * probability {@code fraction} a question yields one, made in one of the two ways SQuAD 2.0's unanswerable questions
+     * are hard (picked at random, the other when the first is not possible): the question with the other paragraph of its
+     * article that shares the most words with it and contains none of its answers (same topic, no answer), or the
+     * question with one of its names or numbers that its paragraph mentions swapped for one of the article's that the
+     * paragraph does not mention, asked of its own paragraph (SQuAD 2.0's entity swap). Only the data set's own
+     * articles are used, so a training split stays closed.
      */
     public static List<Example> syntheticUnanswerable(SquadDataset dataset, double fraction, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Example> out = new ArrayList<>();
         for (SquadDataset.Article article : dataset.articles()) {
             List<SquadDataset.Paragraph> paragraphs = article.paragraphs();
+            List<Set<String>> paragraphWords = paragraphs.stream().map(p -> contentWords(p.context())).toList();
+            List<String> names = distinctMatches(MID_SENTENCE_NAME, paragraphs);
+            List<String> numbers = distinctMatches(NUMBER, paragraphs);
             for (int p = 0; p < paragraphs.size(); p++) {
                 for (SquadDataset.Question q : paragraphs.get(p).questions()) {
-                    if (q.answers().isEmpty() || paragraphs.size() < 2 || random.nextDouble() >= fraction) {
+                    if (q.answers().isEmpty() || random.nextDouble() >= fraction) {
                         continue;
                     }
-                    int other = random.nextInt(paragraphs.size() - 1);
-                    String context = paragraphs.get(other >= p ? other + 1 : other).context();
-                    if (q.answers().stream().noneMatch(a -> context.contains(a.text()))) {
-                        out.add(new Example(q.id() + "-unanswerable", q.question(), context, null));
+                    boolean swapFirst = random.nextBoolean();
+                    Example negative = swapFirst ? swapped(q, paragraphs.get(p).context(), names, numbers, random) : null;
+                    if (negative == null) {
+                        negative = otherParagraph(q, p, paragraphs, paragraphWords);
+                    }
+                    if (negative == null && !swapFirst) {
+                        negative = swapped(q, paragraphs.get(p).context(), names, numbers, random);
+                    }
+                    if (negative != null) {
+                        out.add(negative);
                     }
                 }
             }
         }
         return out;
+    }
+
+    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
+    /** A capitalized word after a lower-case word or a comma: a name, not a sentence's first word. */
+    private static final Pattern MID_SENTENCE_NAME = Pattern.compile("(?<=[\\p{Ll},] )\\p{Lu}\\p{Ll}{2,}");
+    /** A number of two or more digits standing alone (not a piece of 3,000 or 2.5). */
+    private static final Pattern NUMBER = Pattern.compile("(?<![\\p{N}.,])\\p{N}{2,}(?![\\p{N}]|[.,]\\p{N})");
+
+    /** Lower-cased words of four or more letters, and numbers: what a question and a paragraph share when on topic. */
+    private static Set<String> contentWords(String text) {
+        Set<String> words = new HashSet<>();
+        Matcher m = WORD.matcher(text);
+        while (m.find()) {
+            String w = m.group().toLowerCase(Locale.ROOT);
+            if (w.length() >= 4 || Character.isDigit(w.charAt(0))) {
+                words.add(w);
+            }
+        }
+        return words;
+    }
+
+    private static List<String> distinctMatches(Pattern pattern, List<SquadDataset.Paragraph> paragraphs) {
+        Set<String> found = new LinkedHashSet<>();
+        for (SquadDataset.Paragraph p : paragraphs) {
+            pattern.matcher(p.context()).results().forEach(r -> found.add(r.group()));
+        }
+        return List.copyOf(found);
+    }
+
+    private static Example otherParagraph(SquadDataset.Question q, int own, List<SquadDataset.Paragraph> paragraphs,
+                                          List<Set<String>> paragraphWords) {
+        Set<String> asked = contentWords(q.question());
+        int best = -1;
+        long bestShared = -1;
+        for (int p = 0; p < paragraphs.size(); p++) {
+            String context = paragraphs.get(p).context();
+            if (p == own || q.answers().stream().anyMatch(a -> context.contains(a.text()))) {
+                continue;
+            }
+            long shared = asked.stream().filter(paragraphWords.get(p)::contains).count();
+            if (shared > bestShared) {
+                best = p;
+                bestShared = shared;
+            }
+        }
+        return best < 0 ? null : new Example(q.id() + "-other-paragraph", q.question(), paragraphs.get(best).context(), null);
+    }
+
+    private static Example swapped(SquadDataset.Question q, String context, List<String> names, List<String> numbers,
+                                   SplittableRandom random) {
+        Set<String> mentioned = new HashSet<>();
+        WORD.matcher(context).results().forEach(r -> mentioned.add(r.group()));
+        List<MatchResult> swappable = new ArrayList<>();
+        for (Pattern kind : List.of(MID_SENTENCE_NAME, NUMBER)) {
+            kind.matcher(q.question()).results().filter(r -> mentioned.contains(r.group())).forEach(swappable::add);
+        }
+        if (swappable.isEmpty()) {
+            return null;
+        }
+        MatchResult target = swappable.get(random.nextInt(swappable.size()));
+        List<String> pool = (Character.isDigit(target.group().charAt(0)) ? numbers : names).stream()
+                .filter(w -> !mentioned.contains(w)).toList();
+        if (pool.isEmpty()) {
+            return null;
+        }
+        String question = q.question().substring(0, target.start()) + pool.get(random.nextInt(pool.size()))
+                + q.question().substring(target.end());
+        return new Example(q.id() + "-swapped", question, context, null);
     }
 
     /** The options run_qa.py tokenizes with: pairs truncated only in the context, overflow windows overlapping by {@code stride}. */

@@ -102,20 +102,41 @@ class SquadFeaturesTest {
     }
 
     @Test
-    void syntheticUnanswerablePairingsNeverContainTheAnswer() {
+    void syntheticUnanswerableExamplesAreAnotherParagraphOrASwappedNameOrNumber() {
         SquadDataset train = SquadDataset.offlineSplit(v11, v20).train();
         List<SquadFeatures.Example> negatives = SquadFeatures.syntheticUnanswerable(train, 0.5, 7);
         Map<String, SquadDataset.Question> byId = new java.util.HashMap<>();
-        train.questions().forEach(q -> byId.put(q.id(), q));
-        assertThat(negatives.size()).isBetween(2000, 2600);
-        Set<String> trainContexts = new HashSet<>();
-        train.articles().forEach(a -> a.paragraphs().forEach(p -> trainContexts.add(p.context())));
+        Map<String, String> ownContext = new java.util.HashMap<>();
+        train.articles().forEach(a -> a.paragraphs().forEach(p -> p.questions().forEach(q -> {
+            byId.put(q.id(), q);
+            ownContext.put(q.id(), p.context());
+        })));
+        assertThat(negatives.size()).isBetween(2100, 2450);
+        Set<String> trainContexts = new HashSet<>(ownContext.values());
+        int swaps = 0;
         for (SquadFeatures.Example e : negatives) {
             assertThat(e.answer()).isNull();
             assertThat(trainContexts).contains(e.context());
-            SquadDataset.Question original = byId.get(e.id().replace("-unanswerable", ""));
-            assertThat(original.answers()).noneMatch(a -> e.context().contains(a.text()));
+            String id = e.id().replaceAll("-(other-paragraph|swapped)$", "");
+            SquadDataset.Question original = byId.get(id);
+            if (e.id().endsWith("-swapped")) {
+                swaps++;
+                assertThat(e.context()).isEqualTo(ownContext.get(id));
+                List<String> before = List.of(original.question().split(" "));
+                List<String> after = List.of(e.question().split(" "));
+                assertThat(after).hasSameSizeAs(before);
+                List<Integer> changed = java.util.stream.IntStream.range(0, before.size())
+                        .filter(i -> !before.get(i).equals(after.get(i))).boxed().toList();
+                assertThat(changed).as(original.question() + " → " + e.question()).hasSize(1);
+                String swappedIn = after.get(changed.getFirst()).replaceAll("[^\\p{L}\\p{N}]", "");
+                assertThat(e.context()).as(e.question()).doesNotContainPattern("\\b" + swappedIn + "\\b");
+            } else {
+                assertThat(e.id()).endsWith("-other-paragraph");
+                assertThat(e.context()).isNotEqualTo(ownContext.get(id));
+                assertThat(original.answers()).noneMatch(a -> e.context().contains(a.text()));
+            }
         }
+        assertThat(swaps).isBetween(negatives.size() / 3, 2 * negatives.size() / 3);
         assertThat(SquadFeatures.syntheticUnanswerable(train, 0.5, 7)).isEqualTo(negatives);
     }
 

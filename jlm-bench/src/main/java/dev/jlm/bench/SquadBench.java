@@ -52,7 +52,7 @@ public final class SquadBench implements Callable<Integer> {
 
     @Option(names = "--unanswerable", description = "Fraction of training questions that also yield an unanswerable example "
             + "(their article's nearest other paragraph, or a name or number swapped) (default: ${DEFAULT-VALUE}).")
-    double unanswerable = 0.33;
+    double unanswerable = 0.5;
 
     @Option(names = "--threshold-articles", description = "Training articles kept out of fine-tuning to choose the v2.0 "
             + "null-score threshold on (default: ${DEFAULT-VALUE}).")

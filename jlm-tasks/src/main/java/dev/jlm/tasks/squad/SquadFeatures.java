@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
@@ -78,6 +79,8 @@ public final class SquadFeatures {
         for (SquadDataset.Article article : dataset.articles()) {
             List<SquadDataset.Paragraph> paragraphs = article.paragraphs();
             List<Set<String>> paragraphWords = paragraphs.stream().map(p -> contentWords(p.context())).toList();
+            List<Set<String>> mentioned = paragraphs.stream().map(p -> WORD.matcher(p.context()).results()
+                    .map(MatchResult::group).collect(Collectors.toSet())).toList();
             List<String> names = distinctMatches(MID_SENTENCE_NAME, paragraphs);
             List<String> numbers = distinctMatches(NUMBER, paragraphs);
             for (int p = 0; p < paragraphs.size(); p++) {
@@ -85,13 +88,14 @@ public final class SquadFeatures {
                     if (q.answers().isEmpty() || random.nextDouble() >= fraction) {
                         continue;
                     }
+                    String context = paragraphs.get(p).context();
                     boolean swapFirst = random.nextBoolean();
-                    Example negative = swapFirst ? swapped(q, paragraphs.get(p).context(), names, numbers, random) : null;
+                    Example negative = swapFirst ? swapped(q, context, mentioned.get(p), names, numbers, random) : null;
                     if (negative == null) {
                         negative = otherParagraph(q, p, paragraphs, paragraphWords);
                     }
                     if (negative == null && !swapFirst) {
-                        negative = swapped(q, paragraphs.get(p).context(), names, numbers, random);
+                        negative = swapped(q, context, mentioned.get(p), names, numbers, random);
                     }
                     if (negative != null) {
                         out.add(negative);
@@ -148,10 +152,8 @@ public final class SquadFeatures {
         return best < 0 ? null : new Example(q.id() + "-other-paragraph", q.question(), paragraphs.get(best).context(), null);
     }
 
-    private static Example swapped(SquadDataset.Question q, String context, List<String> names, List<String> numbers,
-                                   SplittableRandom random) {
-        Set<String> mentioned = new HashSet<>();
-        WORD.matcher(context).results().forEach(r -> mentioned.add(r.group()));
+    private static Example swapped(SquadDataset.Question q, String context, Set<String> mentioned, List<String> names,
+                                   List<String> numbers, SplittableRandom random) {
         List<MatchResult> swappable = new ArrayList<>();
         for (Pattern kind : List.of(MID_SENTENCE_NAME, NUMBER)) {
             kind.matcher(q.question()).results().filter(r -> mentioned.contains(r.group())).forEach(swappable::add);

@@ -28,13 +28,13 @@ public final class JsonFiles {
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
             throw new IOException(file + ": not valid JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
-                    + at.getColumnNr()) + " (" + withoutSource(e.getOriginalMessage()) + ")");
+                    + at.getColumnNr()) + " (" + problem(e) + ")");
         }
     }
 
-    /** Jackson names the input inside some messages ("[Source: …; line: 1, column: 1]"); the file is named already. */
-    private static String withoutSource(String message) {
-        return message.replaceAll("\\[Source: [^;\\]]*; (line: \\d+, column: \\d+)]", "$1").replaceAll("\\s+", " ");
+    /** Jackson's message on one line, without the input it names in some ("[Source: …; line: 1, column: 1]"). */
+    static String problem(JsonProcessingException e) {
+        return e.getOriginalMessage().replaceAll("\\[Source: [^;\\]]*; (line: \\d+, column: \\d+)]", "$1").replaceAll("\\s+", " ");
     }
 
     /** An integer field that must be present. */

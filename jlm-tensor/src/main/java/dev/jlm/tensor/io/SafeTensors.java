@@ -121,7 +121,7 @@ public final class SafeTensors implements AutoCloseable {
         } catch (CharacterCodingException e) {
             throw problems.of("header is not UTF-8");
         } catch (JsonProcessingException e) {
-            throw problems.of("header is not valid JSON (" + e.getOriginalMessage().replaceAll("\\s+", " ") + ")");
+            throw problems.of("header is not valid JSON (" + JsonFiles.problem(e) + ")");
         }
         if (root == null || !root.isObject()) {
             throw problems.of("header is not a JSON object");

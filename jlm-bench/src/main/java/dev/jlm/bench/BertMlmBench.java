@@ -30,7 +30,7 @@ public final class BertMlmBench implements Callable<Integer> {
     @Option(names = "--quick", description = "Half a minute of training (finishes within 60 s).")
     boolean quick;
 
-    @Option(names = "--data", description = "Reuters-21578 folder or .tar.gz (default: ../shared/data/reuters21578 next to jlm).")
+    @Option(names = "--data", description = "Reuters-21578 folder or .tar.gz (default: " + BenchData.REUTERS_DEFAULT + ").")
     Path data;
 
     @Option(names = "--out", description = "Output folder for the model, metrics and plot (default: a temporary folder).")
@@ -38,8 +38,7 @@ public final class BertMlmBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path source = data != null ? data : Path.of(System.getProperty("jlm.root", ".")).resolveSibling("shared")
-                .resolve("data/reuters21578");
+        Path source = BenchData.reuters(data);
         Reuters21578.ModApte split = Reuters21578.modApte(Reuters21578.read(source));
         List<String> train = split.train().stream().map(ReutersDocument::text).toList();
         List<String> test = split.test().stream().map(ReutersDocument::text).toList();

@@ -33,13 +33,12 @@ public final class EmbedBench implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer sentences (finishes within 60 s).")
     boolean quick;
 
-    @Option(names = "--data", description = "Reuters-21578 folder or .tar.gz (default: ../shared/data/reuters21578 next to jlm).")
+    @Option(names = "--data", description = "Reuters-21578 folder or .tar.gz (default: " + BenchData.REUTERS_DEFAULT + ").")
     Path data;
 
     @Override
     public Integer call() throws Exception {
-        Path source = data != null ? data : Path.of(System.getProperty("jlm.root", ".")).resolveSibling("shared")
-                .resolve("data/reuters21578");
+        Path source = BenchData.reuters(data);
         List<String> sentences = new ArrayList<>();
         int wanted = quick ? 640 : 3200;
         for (ReutersDocument d : Reuters21578.read(source)) {

@@ -48,7 +48,7 @@ public final class ReutersBench implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--data", description = "Reuters-21578 folder or .tar.gz (default: ../shared/data/reuters21578 next to jlm).")
+    @Option(names = "--data", description = "Reuters-21578 folder or .tar.gz (default: " + BenchData.REUTERS_DEFAULT + ").")
     Path data;
 
     @Option(names = "--out", description = "Output folder for the fine-tuned model, metrics and plot (default: a temporary folder).")
@@ -56,8 +56,7 @@ public final class ReutersBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path source = data != null ? data : Path.of(System.getProperty("jlm.root", ".")).resolveSibling("shared")
-                .resolve("data/reuters21578");
+        Path source = BenchData.reuters(data);
         Reuters21578.ModApte split = Reuters21578.modApte(Reuters21578.read(source));
         if (quick) {
             Reuters21578.ModApte top = split.top(10);

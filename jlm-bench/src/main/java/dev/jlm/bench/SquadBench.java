@@ -61,7 +61,7 @@ public final class SquadBench implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--data", description = "Folder with dev-v1.1.json and dev-v2.0.json (default: ../shared/data/squad next to jlm).")
+    @Option(names = "--data", description = "Folder with dev-v1.1.json and dev-v2.0.json, or their .gz (default: " + BenchData.SQUAD_DEFAULT + ").")
     Path data;
 
     @Option(names = "--out", description = "Output folder for the model, predictions, metrics and plot (default: a temporary folder).")
@@ -69,9 +69,9 @@ public final class SquadBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path folder = data != null ? data : Path.of(System.getProperty("jlm.root", ".")).resolveSibling("shared").resolve("data/squad");
-        SquadDataset v11 = SquadDataset.read(folder.resolve("dev-v1.1.json"));
-        SquadDataset v20 = SquadDataset.read(folder.resolve("dev-v2.0.json"));
+        Path folder = BenchData.squad(data);
+        SquadDataset v11 = SquadDataset.read(plainOrGzip(folder, "dev-v1.1.json"));
+        SquadDataset v20 = SquadDataset.read(plainOrGzip(folder, "dev-v2.0.json"));
         SquadDataset.Split split = SquadDataset.offlineSplit(v11, v20);
         List<SquadDataset.Article> trainArticles = split.train().articles();
         if (thresholdArticles < 1 || thresholdArticles >= trainArticles.size()) {
@@ -193,4 +193,10 @@ public final class SquadBench implements Callable<Integer> {
         articles.add(new SquadDataset.Article("unanswerable pairings", paragraphs));
         return new SquadDataset("v2.0", articles);
     }
+
+    private static Path plainOrGzip(Path folder, String name) {
+        Path plain = folder.resolve(name);
+        return Files.exists(plain) ? plain : folder.resolve(name + ".gz");
+    }
+
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.EncodingType;
+import dev.jlm.tasks.reuters.Reuters21578;
+import dev.jlm.tasks.reuters.ReutersDocument;
 import dev.jlm.text.EncodeOptions;
 import dev.jlm.text.Tokenizer;
 import dev.jlm.text.TokenizerTrainer;
@@ -23,8 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code ./jlm bench tokenize}: encode throughput on Reuters-21578 article text, single-thread and all cores —
@@ -37,7 +37,7 @@ public final class TokenizeBench implements Callable<Integer> {
     @Option(names = "--quick", description = "A quarter of the text and a 2,000-token training run (within 60 s).")
     boolean quick;
 
-    @Option(names = "--data", description = "Folder of reut2-*.sgm files (default: ../shared/data/reuters21578 next to jlm).")
+    @Option(names = "--data", description = "Reuters-21578 folder or .tar.gz (default: " + BenchData.REUTERS_DEFAULT + ").")
     Path data;
 
     record Row(String tokenizer, int threads, double jlm, double peer) {
@@ -45,9 +45,7 @@ public final class TokenizeBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path folder = data != null ? data : Path.of(System.getProperty("jlm.root", ".")).resolveSibling("shared")
-                .resolve("data/reuters21578");
-        List<String> articles = reutersBodies(folder);
+        List<String> articles = reutersBodies(BenchData.reuters(data));
         List<String> texts = quick ? articles.subList(0, articles.size() / 4) : articles;
         long bytes = texts.stream().mapToLong(t -> t.getBytes(StandardCharsets.UTF_8).length).sum();
         System.out.printf("Reuters-21578: %,d article bodies, %.1f MB (UTF-8)%n", texts.size(), bytes / 1e6);
@@ -124,22 +122,10 @@ public final class TokenizeBench implements Callable<Integer> {
     }
 
     /** Article bodies of the 22 SGML files (Latin-1), entities decoded. */
-    static List<String> reutersBodies(Path folder) throws IOException {
-        if (!Files.isDirectory(folder)) {
-            throw new IOException(folder + ": Reuters-21578 folder not found (pass --data DIR with the reut2-*.sgm files)");
-        }
-        List<String> bodies = new ArrayList<>();
-        Pattern body = Pattern.compile("<BODY>(.*?)</BODY>", Pattern.DOTALL);
-        try (var files = Files.list(folder)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().matches("reut2-\\d+\\.sgm")).sorted().toList()) {
-                Matcher m = body.matcher(Files.readString(file, StandardCharsets.ISO_8859_1));
-                while (m.find()) {
-                    bodies.add(m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"));
-                }
-            }
-        }
+    static List<String> reutersBodies(Path source) throws IOException {
+        List<String> bodies = Reuters21578.read(source).stream().map(ReutersDocument::body).filter(b -> !b.isEmpty()).toList();
         if (bodies.isEmpty()) {
-            throw new IOException(folder + ": no <BODY> text in reut2-*.sgm files");
+            throw new IOException(source + ": no <BODY> text in the Reuters-21578 files");
         }
         return bodies;
     }

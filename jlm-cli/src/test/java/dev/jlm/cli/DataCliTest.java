@@ -1,5 +1,6 @@
 package dev.jlm.cli;
 
+import dev.jlm.fixtures.Fixtures;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class DataCliTest {
     @Test
     void reutersStatsAsJson() throws IOException {
         CliRun run = CliRun.of("data", "reuters", "--stats", "--json", "--data",
-                SquadEvalCliTest.shared("data/reuters21578").toString());
+                Fixtures.path("data/reuters21578").toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(new ObjectMapper().readTree(run.lastLine()))
                 .isEqualTo(new ObjectMapper().readTree("{\"documents\":21578,\"train\":7769,\"test\":3019,\"categories\":90}"));
@@ -44,7 +45,7 @@ class DataCliTest {
 
     @Test
     void squadPullVerifiesDownloadsKeepsThemAndNamesTheUrlThatFailed(@TempDir Path out) throws IOException {
-        Path squad = SquadEvalCliTest.shared("data/squad");
+        Path squad = Fixtures.path("data/squad");
         AtomicInteger devRequests = new AtomicInteger();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {

@@ -1,5 +1,6 @@
 package dev.jlm.cli;
 
+import dev.jlm.fixtures.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class ReutersFinetuneCliTest {
         Path data = dir.resolve("reuters");
         Files.createDirectories(data);
         for (String file : List.of("reut2-000.sgm", "reut2-018.sgm")) { // 1,000 training and 906 test documents
-            Files.copy(SquadEvalCliTest.shared("data/reuters21578/" + file), data.resolve(file));
+            Files.copy(Fixtures.path("data/reuters21578/" + file), data.resolve(file));
         }
         Path out = dir.resolve("topics");
         String[] args = {"finetune", "reuters", "--model", SquadFinetuneCliTest.tinyBert(dir).toString(), "--data", data.toString(),

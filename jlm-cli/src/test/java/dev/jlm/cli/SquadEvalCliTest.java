@@ -1,5 +1,6 @@
 package dev.jlm.cli;
 
+import dev.jlm.fixtures.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -13,19 +14,8 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code jlm eval squad} prints what the official scripts print (../shared/golden/squad-metrics) to 1e-9. */
+/** {@code jlm eval squad} prints what the official scripts print (testdata/golden/squad-metrics) to 1e-9. */
 class SquadEvalCliTest {
-    static Path shared(String relative) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            for (Path c : new Path[] {dir.resolve("shared").resolve(relative), dir.resolveSibling("shared").resolve(relative)}) {
-                if (Files.exists(c)) {
-                    return c;
-                }
-            }
-        }
-        throw new IllegalStateException("shared test data '" + relative + "' not found next to the checkout (../shared)");
-    }
-
     static void assertSameNumbers(JsonNode actual, JsonNode expected) {
         List<String> expectedKeys = new ArrayList<>();
         expected.fieldNames().forEachRemaining(expectedKeys::add);
@@ -40,8 +30,8 @@ class SquadEvalCliTest {
 
     @Test
     void v11MatchesTheOfficialScriptIncludingUnansweredQuestions() throws IOException {
-        Path golden = shared("golden/squad-metrics");
-        CliRun run = CliRun.of("eval", "squad", "--data", shared("data/squad/dev-v1.1.json").toString(), "--predictions",
+        Path golden = Fixtures.path("golden/squad-metrics");
+        CliRun run = CliRun.of("eval", "squad", "--data", Fixtures.path("data/squad/dev-v1.1.json").toString(), "--predictions",
                 golden.resolve("predictions-v1.1.json").toString(), "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode official = new ObjectMapper().readTree(golden.resolve("official-v1.1.json").toFile());
@@ -51,9 +41,9 @@ class SquadEvalCliTest {
 
     @Test
     void v20MatchesTheOfficialScriptWithAndWithoutNaProbs() throws IOException {
-        Path golden = shared("golden/squad-metrics");
+        Path golden = Fixtures.path("golden/squad-metrics");
         JsonNode official = new ObjectMapper().readTree(golden.resolve("official-v2.0.json").toFile());
-        String data = shared("data/squad/dev-v2.0.json").toString();
+        String data = Fixtures.path("data/squad/dev-v2.0.json").toString();
         String predictions = golden.resolve("predictions-v2.0.json").toString();
         CliRun plain = CliRun.of("eval", "squad", "--data", data, "--predictions", predictions, "--json");
         assertSameNumbers(new ObjectMapper().readTree(plain.lastLine()), official.get("without_na_prob"));
@@ -69,7 +59,7 @@ class SquadEvalCliTest {
     void malformedFilesNameTheFileAndLocation(@TempDir Path dir) throws IOException {
         Path bad = dir.resolve("predictions.json");
         Files.writeString(bad, "{\n  \"a\": \"x\",\n  oops\n}");
-        CliRun run = CliRun.of("eval", "squad", "--data", shared("data/squad/dev-v1.1.json").toString(), "--predictions", bad.toString());
+        CliRun run = CliRun.of("eval", "squad", "--data", Fixtures.path("data/squad/dev-v1.1.json").toString(), "--predictions", bad.toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err().strip()).contains(bad.toString()).contains("line 3").doesNotContain("\n");
     }

@@ -1,5 +1,6 @@
 package dev.jlm.cli;
 
+import dev.jlm.fixtures.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -24,7 +25,7 @@ class SquadFinetuneCliTest {
 
     /** The first {@code paragraphs} paragraphs of dev-v1.1's first article, as a SQuAD file. */
     Path smallSquad(Path dir, int paragraphs) throws IOException {
-        JsonNode dev = json.readTree(SquadEvalCliTest.shared("data/squad/dev-v1.1.json").toFile());
+        JsonNode dev = json.readTree(Fixtures.path("data/squad/dev-v1.1.json").toFile());
         ObjectNode article = ((ObjectNode) dev.get("data").get(0)).deepCopy();
         ArrayNode kept = json.createArrayNode();
         for (int i = 0; i < paragraphs; i++) {

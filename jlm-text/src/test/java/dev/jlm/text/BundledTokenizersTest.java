@@ -1,5 +1,6 @@
 package dev.jlm.text;
 
+import dev.jlm.fixtures.Fixtures;
 import com.knuddels.jtokkit.Encodings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +51,7 @@ class BundledTokenizersTest {
 
     @Test
     void charIsTheShakespeareCharVocabulary(@TempDir Path dir) throws IOException {
-        CharTokenizer derived = CharTokenizer.train(Files.readString(TestTexts.shared("data/shakespeare/input.txt")));
+        CharTokenizer derived = CharTokenizer.train(Files.readString(Fixtures.path("data/shakespeare/input.txt")));
         assertThat(derived.vocabSize()).isEqualTo(65);
         derived.save(dir);
         Path bundled = RESOURCES.resolve("char").resolve(CharTokenizer.FILE_NAME);

@@ -1,5 +1,6 @@
 package dev.jlm.text;
 
+import dev.jlm.fixtures.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -12,20 +13,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Real texts for tokenizer parity tests, drawn from ../shared/data, plus hand-written edge cases. */
+/** Real texts for tokenizer parity tests, drawn from the test fixtures, plus hand-written edge cases. */
 final class TestTexts {
     private TestTexts() {
-    }
-
-    static Path shared(String relative) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            for (Path candidate : new Path[] {dir.resolve("shared").resolve(relative), dir.resolveSibling("shared").resolve(relative)}) {
-                if (Files.exists(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        throw new IllegalStateException("shared test data '" + relative + "' not found next to the checkout (../shared)");
     }
 
     static final List<String> EDGE_CASES = List.of(
@@ -47,7 +37,7 @@ final class TestTexts {
     /** At least {@code count} texts: SQuAD questions and contexts, Reuters bodies, Shakespeare lines, edge cases. */
     static List<String> sample(int count) throws IOException {
         List<String> texts = new ArrayList<>(EDGE_CASES);
-        JsonNode squad = new ObjectMapper().readTree(shared("data/squad/dev-v1.1.json").toFile());
+        JsonNode squad = new ObjectMapper().readTree(Fixtures.path("data/squad/dev-v1.1.json").toFile());
         List<String> questions = new ArrayList<>();
         List<String> contexts = new ArrayList<>();
         for (JsonNode article : squad.get("data")) {
@@ -61,13 +51,13 @@ final class TestTexts {
         List<String> bodies = new ArrayList<>();
         Pattern body = Pattern.compile("<BODY>(.*?)</BODY>", Pattern.DOTALL);
         for (int i = 0; i < 22 && bodies.size() < count; i++) {
-            String sgm = Files.readString(shared(String.format("data/reuters21578/reut2-%03d.sgm", i)), StandardCharsets.ISO_8859_1);
+            String sgm = Files.readString(Fixtures.path(String.format("data/reuters21578/reut2-%03d.sgm", i)), StandardCharsets.ISO_8859_1);
             Matcher m = body.matcher(sgm);
             while (m.find()) {
                 bodies.add(m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"));
             }
         }
-        List<String> lines = Files.readAllLines(shared("data/shakespeare/input.txt"));
+        List<String> lines = Files.readAllLines(Fixtures.path("data/shakespeare/input.txt"));
         int quarter = count / 4;
         texts.addAll(every(questions, quarter));
         texts.addAll(every(contexts, quarter));

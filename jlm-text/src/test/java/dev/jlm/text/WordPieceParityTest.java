@@ -1,5 +1,6 @@
 package dev.jlm.text;
 
+import dev.jlm.fixtures.Fixtures;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.util.NativeResource;
 import org.junit.jupiter.api.AfterAll;
@@ -60,7 +61,7 @@ class WordPieceParityTest {
 
     @Test
     void squadPairsWithOverflowWindowsEqualHuggingFace() throws IOException {
-        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(TestTexts.shared("data/squad/dev-v1.1.json").toFile());
+        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Fixtures.path("data/squad/dev-v1.1.json").toFile());
         try (HuggingFaceTokenizer windows = HuggingFaceTokenizer.builder().optTokenizerPath(file).optMaxLength(384)
                 .optStride(128).optTruncateSecondOnly().optPadding(false).optWithOverflowingTokens(true).build()) {
             int pairs = 0;

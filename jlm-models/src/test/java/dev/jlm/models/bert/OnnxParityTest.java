@@ -1,12 +1,12 @@
 package dev.jlm.models.bert;
 
+import dev.jlm.fixtures.Fixtures;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.PretrainedModels;
-import dev.jlm.models.SharedData;
 import dev.jlm.tensor.GradMode;
 import dev.jlm.text.Encoding;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +39,7 @@ class OnnxParityTest {
     static void sentences(@TempDir Path cache) throws IOException {
         System.setProperty("jlm.cache", cache.toString());
         sentences = new ArrayList<>();
-        JsonNode squad = new ObjectMapper().readTree(SharedData.path("data/squad/dev-v1.1.json").toFile());
+        JsonNode squad = new ObjectMapper().readTree(Fixtures.path("data/squad/dev-v1.1.json").toFile());
         outer:
         for (JsonNode article : squad.get("data")) {
             for (JsonNode paragraph : article.get("paragraphs")) {
@@ -50,7 +50,7 @@ class OnnxParityTest {
                 break;
             }
         }
-        String sgm = Files.readString(SharedData.path("data/reuters21578/reut2-000.sgm"), StandardCharsets.ISO_8859_1);
+        String sgm = Files.readString(Fixtures.path("data/reuters21578/reut2-000.sgm"), StandardCharsets.ISO_8859_1);
         Matcher m = Pattern.compile("<BODY>(.*?)</BODY>", Pattern.DOTALL).matcher(sgm);
         while (m.find() && sentences.size() < 100) {
             String body = m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");

@@ -1,8 +1,8 @@
 package dev.jlm.models.gpt;
 
+import dev.jlm.fixtures.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jlm.models.SharedData;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.optim.AdamW;
 import dev.jlm.tensor.optim.Optimizer;
@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * Parity with an independent PyTorch implementation (nanoGPT's model with HF names and tanh GELU):
- * ../shared/golden/gpt2-tiny/expected.json. Tolerances are the issue's: loss ≤ 1e-4 relative, last-position logits
+ * testdata/golden/gpt2-tiny/expected.json. Tolerances are the issue's: loss ≤ 1e-4 relative, last-position logits
  * ≤ 1e-4 absolute, gradient L2 norms ≤ 1e-3 relative.
  */
 class GoldenGptTest {
@@ -28,7 +28,7 @@ class GoldenGptTest {
 
     @BeforeAll
     static void load() throws IOException {
-        golden = SharedData.path("golden/gpt2-tiny");
+        golden = Fixtures.path("golden/gpt2-tiny");
         expected = new ObjectMapper().readTree(golden.resolve("expected.json").toFile());
     }
 

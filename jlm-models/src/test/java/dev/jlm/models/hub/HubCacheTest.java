@@ -1,7 +1,7 @@
 package dev.jlm.models.hub;
 
+import dev.jlm.fixtures.Fixtures;
 import com.sun.net.httpserver.HttpServer;
-import dev.jlm.models.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +19,7 @@ class HubCacheTest {
 
     @Test
     void downloadsIntoTheHuggingFaceCacheLayoutAndReusesCachedFiles(@TempDir Path cache) throws Exception {
-        Path golden = SharedData.path("golden/gpt2-tiny");
+        Path golden = Fixtures.path("golden/gpt2-tiny");
         AtomicInteger requests = new AtomicInteger();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {

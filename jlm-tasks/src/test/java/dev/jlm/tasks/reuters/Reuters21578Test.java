@@ -1,10 +1,7 @@
 package dev.jlm.tasks.reuters;
 
-import dev.jlm.tasks.Shared;
+import dev.jlm.fixtures.Fixtures;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,13 +20,13 @@ class Reuters21578Test {
 
     @BeforeAll
     static void read() throws IOException {
-        folder = Shared.path("data/reuters21578");
+        folder = Fixtures.path("data/reuters21578");
         documents = Reuters21578.read(folder);
     }
 
     @Test
     void countsOfTheCollectionAndTheModApteSplit() {
-        // The distribution's README and ../shared/data/README.md: 21,578 documents; ModApte 9,603 / 3,299;
+        // The distribution's README and testdata/README.md: 21,578 documents; ModApte 9,603 / 3,299;
         // restricted to the 90 categories with training and test documents: 7,769 / 3,019 (Yang and Liu 1999, NLTK).
         assertThat(documents).hasSize(21578);
         assertThat(Reuters21578.modApteCounts(documents)).containsExactly(9603, 3299);
@@ -76,19 +73,9 @@ class Reuters21578Test {
     }
 
     @Test
-    void readsTheDistributedArchiveDirectly(@TempDir Path dir) throws IOException {
-        Path archive = dir.resolve("reuters21578.tar.gz");
-        try (var out = new TarArchiveOutputStream(new GzipCompressorOutputStream(Files.newOutputStream(archive)))) {
-            for (String name : List.of("reut2-000.sgm", "reut2-001.sgm", "README.txt")) {
-                TarArchiveEntry entry = new TarArchiveEntry(folder.resolve(name).toFile(), name);
-                out.putArchiveEntry(entry);
-                Files.copy(folder.resolve(name), out);
-                out.closeArchiveEntry();
-            }
-        }
-        List<ReutersDocument> fromArchive = Reuters21578.read(archive);
-        assertThat(fromArchive).hasSize(2000);
-        assertThat(fromArchive.get(0)).isEqualTo(documents.get(0));
+    void readsTheDistributedArchiveDirectly() throws IOException {
+        List<ReutersDocument> fromArchive = Reuters21578.read(Fixtures.stored("data/reuters21578.tar.gz"));
+        assertThat(fromArchive).isEqualTo(documents);
     }
 
     @Test

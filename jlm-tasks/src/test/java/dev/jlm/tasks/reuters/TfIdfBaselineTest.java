@@ -1,6 +1,6 @@
 package dev.jlm.tasks.reuters;
 
-import dev.jlm.tasks.Shared;
+import dev.jlm.fixtures.Fixtures;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TfIdfBaselineTest {
     @Test
     void topTenCategoriesAreClassifiedWell() throws IOException, InterruptedException {
-        Reuters21578.ModApte top10 = Reuters21578.modApte(Reuters21578.read(Shared.path("data/reuters21578"))).top(10);
+        Reuters21578.ModApte top10 = Reuters21578.modApte(Reuters21578.read(Fixtures.path("data/reuters21578"))).top(10);
         TfIdfBaseline.Result result = TfIdfBaseline.trainAndEvaluate(top10, TfIdfBaseline.Settings.DEFAULT);
         ClassificationMetrics.Report report = result.report();
         assertThat(report.microF1()).isGreaterThan(0.93);

@@ -1,6 +1,6 @@
 package dev.jlm.tasks.squad;
 
-import dev.jlm.tasks.Shared;
+import dev.jlm.fixtures.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,13 +20,13 @@ class SquadDatasetTest {
 
     @BeforeAll
     static void read() throws IOException {
-        v11 = SquadDataset.read(Shared.path("data/squad/dev-v1.1.json"));
-        v20 = SquadDataset.read(Shared.path("data/squad/dev-v2.0.json"));
+        v11 = SquadDataset.read(Fixtures.path("data/squad/dev-v1.1.json"));
+        v20 = SquadDataset.read(Fixtures.path("data/squad/dev-v2.0.json"));
     }
 
     @Test
     void countsMatchThePublishedDevSets() {
-        // Counts from ../shared/data/README.md (checked there with Python's json).
+        // Counts published with the data set (testdata/README.md).
         assertThat(v11.version()).isEqualTo("1.1");
         assertThat(v11.isV2()).isFalse();
         assertThat(v11.articles()).hasSize(48);
@@ -57,7 +57,7 @@ class SquadDatasetTest {
     @Test
     void offlineSplitKeepsTheTestArticlesOutOfTraining() {
         SquadDataset.Split split = SquadDataset.offlineSplit(v11, v20);
-        // ../shared/data/README.md, last section: 13 training articles (4,557 questions), 35 test articles (6,013).
+        // The offline split (SquadDataset.offlineSplit): 13 training articles (4,557 questions), 35 test articles (6,013).
         assertThat(split.train().articles()).hasSize(13);
         assertThat(split.train().questions()).hasSize(4557);
         assertThat(split.test().articles()).hasSize(35);

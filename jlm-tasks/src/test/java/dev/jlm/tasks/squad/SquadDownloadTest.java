@@ -1,7 +1,7 @@
 package dev.jlm.tasks.squad;
 
+import dev.jlm.fixtures.Fixtures;
 import com.sun.net.httpserver.HttpServer;
-import dev.jlm.tasks.Shared;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Downloads from a local server that serves the real dev files (../shared/data/squad) under /dataset/. */
+/** Downloads from a local server that serves the real dev files (testdata/data/squad) under /dataset/. */
 class SquadDownloadTest {
     private static final List<String> DEV_FILES = List.of("dev-v1.1.json", "dev-v2.0.json");
 
@@ -31,7 +31,7 @@ class SquadDownloadTest {
 
     @BeforeEach
     void serveTheDevFiles() throws IOException {
-        Path squad = Shared.path("data/squad");
+        Path squad = Fixtures.path("data/squad");
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/dataset/", exchange -> {
             String name = exchange.getRequestURI().getPath().substring("/dataset/".length());
@@ -65,7 +65,7 @@ class SquadDownloadTest {
         for (String name : DEV_FILES) {
             assertThat(squad.pull(name, folder, (file, done, total) -> progressTotals.put(file, done)))
                     .isEqualTo(new SquadDownload.Pulled(folder.resolve(name), true));
-            assertThat(Files.readAllBytes(folder.resolve(name))).isEqualTo(Files.readAllBytes(Shared.path("data/squad/" + name)));
+            assertThat(Files.readAllBytes(folder.resolve(name))).isEqualTo(Files.readAllBytes(Fixtures.path("data/squad/" + name)));
             assertThat(progressTotals.get(name)).isEqualTo(Files.size(folder.resolve(name)));
             assertThat(requestsFor(name)).isEqualTo(1);
         }
@@ -82,7 +82,7 @@ class SquadDownloadTest {
         assertThat(squad.pull("dev-v2.0.json", folder, (file, done, total) -> { }).downloaded()).isTrue();
         assertThat(requestsFor("dev-v2.0.json")).isEqualTo(2);
         assertThat(Files.readAllBytes(folder.resolve("dev-v2.0.json")))
-                .isEqualTo(Files.readAllBytes(Shared.path("data/squad/dev-v2.0.json")));
+                .isEqualTo(Files.readAllBytes(Fixtures.path("data/squad/dev-v2.0.json")));
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.jlm.tasks.squad;
 
-import dev.jlm.tasks.Shared;
+import dev.jlm.fixtures.Fixtures;
 import dev.jlm.text.Tokenizer;
 import dev.jlm.text.Tokenizers;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,8 +29,8 @@ class SquadFeaturesTest {
 
     @BeforeAll
     static void read() throws IOException {
-        v11 = SquadDataset.read(Shared.path("data/squad/dev-v1.1.json"));
-        v20 = SquadDataset.read(Shared.path("data/squad/dev-v2.0.json"));
+        v11 = SquadDataset.read(Fixtures.path("data/squad/dev-v1.1.json"));
+        v20 = SquadDataset.read(Fixtures.path("data/squad/dev-v2.0.json"));
         tokenizer = Tokenizers.load("bert-base-uncased");
     }
 

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** Reading JSON files with one-line errors that name the file and, for syntax errors, the line and column. */
 public final class JsonFiles {
@@ -15,12 +18,14 @@ public final class JsonFiles {
     private JsonFiles() {
     }
 
+    /** A JSON file, gzip-compressed when its name ends in {@code .gz}. */
     public static JsonNode read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such file");
         }
-        try {
-            JsonNode node = JSON.readTree(file.toFile());
+        try (InputStream in = file.getFileName().toString().endsWith(".gz")
+                ? new GZIPInputStream(Files.newInputStream(file), 1 << 16) : Files.newInputStream(file)) {
+            JsonNode node = JSON.readTree(in);
             if (node == null || node.isMissingNode()) {
                 throw new IOException(file + ": empty JSON file");
             }
@@ -29,6 +34,8 @@ public final class JsonFiles {
             var at = e.getLocation();
             throw new IOException(file + ": not valid JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
                     + at.getColumnNr()) + " (" + problem(e) + ")");
+        } catch (ZipException e) {
+            throw new IOException(file + ": not readable as gzip (" + e.getMessage() + ")");
         }
     }
 

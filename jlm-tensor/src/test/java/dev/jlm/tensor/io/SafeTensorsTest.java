@@ -1,8 +1,8 @@
 package dev.jlm.tensor.io;
 
+import dev.jlm.fixtures.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jlm.tensor.SharedData;
 import dev.jlm.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,9 +114,9 @@ class SafeTensorsTest {
 
     @Test
     void readsTheGoldenCheckpointWrittenByPython() throws IOException {
-        JsonNode config = new ObjectMapper().readTree(SharedData.path("golden/gpt2-tiny/config.json").toFile());
+        JsonNode config = new ObjectMapper().readTree(Fixtures.path("golden/gpt2-tiny/config.json").toFile());
         int embd = config.get("n_embd").asInt();
-        try (SafeTensors st = SafeTensors.open(SharedData.path("golden/gpt2-tiny/model.safetensors"))) {
+        try (SafeTensors st = SafeTensors.open(Fixtures.path("golden/gpt2-tiny/model.safetensors"))) {
             Map<String, int[]> expected = new LinkedHashMap<>();
             expected.put("transformer.wte.weight", new int[] {config.get("vocab_size").asInt(), embd});
             expected.put("transformer.wpe.weight", new int[] {config.get("n_positions").asInt(), embd});

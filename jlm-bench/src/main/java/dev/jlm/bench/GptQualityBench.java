@@ -60,8 +60,8 @@ public final class GptQualityBench implements Callable<Integer> {
         writeBatches(trainer, iters, dir.resolve("batches.bin"));
         GptTrainer.Result result = trainer.run(false);
         float[] finalLosses = trainer.estimateLoss();
-        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, "gpt_quality.py", List.of(
-                dir.toString(), String.valueOf(iters), String.valueOf(Parallel.THREADS)), "nanogpt.py"));
+        JsonNode peer = Peer.runPython(python, Parallel.THREADS, "gpt_quality.py", List.of(
+                dir.toString(), String.valueOf(iters), String.valueOf(Parallel.THREADS)), "nanogpt.py");
         double maxStepDiff = maxStepLossDifference(result.metrics(), peer.path("peer_losses"));
         System.out.printf("nanoGPT shakespeare-char CPU recipe: %d iterations in %.0f s (%,.0f tokens/s)%n", iters,
                 result.seconds(), result.tokensPerSecond());
@@ -78,6 +78,7 @@ public final class GptQualityBench implements Callable<Integer> {
                 .put("peer_val_loss", peer.path("peer_val_loss").asDouble())
                 .put("peer_train_s", peer.path("peer_train_s").asDouble())
                 .put("max_step_loss_diff", Double.parseDouble(String.format("%.2g", maxStepDiff)));
+        Peer.describe(peer, out);
         System.out.println(new ObjectMapper().writeValueAsString(out));
         return 0;
     }

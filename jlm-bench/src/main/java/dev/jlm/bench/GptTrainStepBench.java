@@ -70,19 +70,21 @@ public final class GptTrainStepBench implements Callable<Integer> {
         long bytesPerStep = (threadBean.getCurrentThreadAllocatedBytes() - allocated) / steps;
         Arrays.sort(times);
         double jlmMs = times[steps / 2];
-        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, "gpt_train_step.py",
-                List.of(String.valueOf(warmup), String.valueOf(steps), String.valueOf(Parallel.THREADS)), "nanogpt.py"));
+        JsonNode peer = Peer.runPython(python, Parallel.THREADS, "gpt_train_step.py",
+                List.of(String.valueOf(warmup), String.valueOf(steps), String.valueOf(Parallel.THREADS)), "nanogpt.py");
         double peerMs = peer.path("peer_ms").asDouble();
         double ratio = peerMs / jlmMs;
         System.out.printf("nanoGPT shakespeare-char CPU model (%,d parameters), batch %d x %d, %d threads%n",
                 model.parameterCount(), BATCH, CONFIG.blockSize(), Parallel.THREADS);
         System.out.printf("%-10s %10s%n", "", "ms/step");
         System.out.printf("%-10s %10.2f   (%,d bytes allocated per step on the training thread)%n", "jlm", jlmMs, bytesPerStep);
-        System.out.printf("%-10s %10.2f   (torch %s)%n", "pytorch", peerMs, peer.path("torch").asText());
+        System.out.printf("%-10s %10.2f   (torch %s, %d threads; %s, %d threads)%n", "pytorch", peerMs, peer.path("torch").asText(),
+                peer.path("threads").asInt(), peer.path("blas").asText(), peer.path("blas_threads").asInt());
         System.out.printf("ratio (peer/jlm) %.2f%n", ratio);
         var out = new ObjectMapper().createObjectNode().put("bench", "gpt-train-step")
                 .put("jlm_ms", Math.round(jlmMs * 100) / 100.0).put("peer_ms", Math.round(peerMs * 100) / 100.0)
                 .put("ratio", Math.round(ratio * 1000) / 1000.0).put("jlm_bytes_allocated_per_step", bytesPerStep);
+        Peer.describe(peer, out);
         System.out.println(new ObjectMapper().writeValueAsString(out));
         return 0;
     }

@@ -53,7 +53,7 @@ public final class MatmulBench implements Callable<Integer> {
         for (Shape s : SHAPES) {
             ours.add(new double[] {measure(s, repeats)});
         }
-        JsonNode peer = new ObjectMapper().readTree(Peer.runPython(python, "matmul_numpy.py", args));
+        JsonNode peer = Peer.runPython(python, Parallel.THREADS, "matmul_numpy.py", args);
         ObjectMapper json = new ObjectMapper();
         ObjectNode result = json.createObjectNode().put("bench", "matmul");
         ArrayNode rows = result.putArray("rows");
@@ -73,7 +73,7 @@ public final class MatmulBench implements Callable<Integer> {
         }
         result.put("min_ratio", Math.round(minRatio * 1000) / 1000.0);
         result.put("threads", Parallel.THREADS);
-        result.put("peer_blas", peer.path("blas").asText());
+        Peer.describe(peer, result);
         System.out.println(json.writeValueAsString(result));
         return 0;
     }

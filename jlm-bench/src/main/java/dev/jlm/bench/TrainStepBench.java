@@ -94,20 +94,21 @@ public final class TrainStepBench implements Callable<Integer> {
         Arrays.sort(times);
         double jlmMs = times[steps / 2];
 
-        String peerLine = Peer.runPython(python, "train_step_mlp.py",
+        JsonNode peer = Peer.runPython(python, Parallel.THREADS, "train_step_mlp.py",
                 List.of(String.valueOf(warmup), String.valueOf(steps), String.valueOf(Parallel.THREADS)));
-        JsonNode peer = new ObjectMapper().readTree(peerLine);
         double peerMs = peer.path("peer_ms").asDouble();
         double ratio = peerMs / jlmMs;
         System.out.printf("MLP %d-%dx%d-%d, batch %d, AdamW, %d threads%n", WIDTH, DEPTH, WIDTH, CLASSES, BATCH, Parallel.THREADS);
         System.out.printf("%-10s %10s%n", "", "ms/step");
         System.out.printf("%-10s %10.2f   (final loss %.4f, %,d bytes allocated per step on the training thread)%n",
                 "jlm", jlmMs, loss, bytesPerStep);
-        System.out.printf("%-10s %10.2f   (torch %s)%n", "pytorch", peerMs, peer.path("torch").asText());
+        System.out.printf("%-10s %10.2f   (torch %s, %d threads; %s, %d threads)%n", "pytorch", peerMs, peer.path("torch").asText(),
+                peer.path("threads").asInt(), peer.path("blas").asText(), peer.path("blas_threads").asInt());
         System.out.printf("ratio (peer/jlm) %.2f%n", ratio);
         var out = new ObjectMapper().createObjectNode().put("bench", "train-step")
                 .put("jlm_ms", Math.round(jlmMs * 100) / 100.0).put("peer_ms", Math.round(peerMs * 100) / 100.0)
                 .put("ratio", Math.round(ratio * 1000) / 1000.0).put("jlm_bytes_allocated_per_step", bytesPerStep);
+        Peer.describe(peer, out);
         System.out.println(new ObjectMapper().writeValueAsString(out));
         return 0;
     }

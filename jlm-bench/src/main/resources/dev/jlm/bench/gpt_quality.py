@@ -10,6 +10,7 @@
 import json, math, os, sys, time
 import numpy as np
 import torch
+from blas_info import blas_info
 from nanogpt import GPT
 
 folder, iters, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -74,4 +75,4 @@ with torch.no_grad():
     estimate = [sum(model(windows[k, 0], windows[k, 1]).item() for k in range(first, first + eval_iters)) / eval_iters
                 for first in (iters, iters + eval_iters)]
 print(json.dumps({"peer_val_loss": round(estimate[1], 4), "peer_train_loss": round(estimate[0], 4), "peer_losses": losses,
-                  "peer_train_s": round(seconds, 1), "torch": torch.__version__, "threads": torch.get_num_threads()}))
+                  "peer_train_s": round(seconds, 1), "torch": torch.__version__, "threads": torch.get_num_threads(), **blas_info()}))

@@ -3,6 +3,7 @@
 # Usage: python3 gpt_train_step.py WARMUP STEPS THREADS
 import json, sys, time
 import torch
+from blas_info import blas_info
 from nanogpt import GPT
 
 warmup, steps, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -24,4 +25,4 @@ for i in range(warmup + steps):
     if i >= warmup:
         times.append((time.perf_counter() - t0) * 1000)
 times.sort()
-print(json.dumps({"peer_ms": times[len(times) // 2], "torch": torch.__version__, "threads": torch.get_num_threads()}))
+print(json.dumps({"peer_ms": times[len(times) // 2], "torch": torch.__version__, "threads": torch.get_num_threads(), **blas_info()}))

@@ -1,7 +1,8 @@
 # numpy peer of `./jlm bench matmul`: best-of-N GFLOP/s for each shape given as MxKxN[t] (t: B used transposed).
-# Usage: python3 matmul_numpy.py REPEATS SHAPE... -> prints one JSON line {"rows": {...}, "blas": ...}
+# Usage: python3 matmul_numpy.py REPEATS SHAPE... -> prints one JSON line {"rows": {...}, "blas": ..., "blas_threads": ...}
 import json, sys, time
 import numpy as np
+from blas_info import blas_info
 
 repeats = int(sys.argv[1])
 rows = {}
@@ -20,10 +21,4 @@ for spec in sys.argv[2:]:
         op()
         best = min(best, time.perf_counter() - t0)
     rows[spec] = 2.0 * m * n * k / best / 1e9
-blas = "unknown"
-try:
-    from threadpoolctl import threadpool_info
-    blas = ";".join(f"{i.get('internal_api')}:{i.get('architecture')}:{i.get('num_threads')}" for i in threadpool_info())
-except Exception:
-    pass
-print(json.dumps({"rows": rows, "blas": blas}))
+print(json.dumps({"rows": rows, **blas_info()}))

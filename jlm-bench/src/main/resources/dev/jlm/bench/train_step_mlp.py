@@ -2,6 +2,7 @@
 # Usage: python3 train_step_mlp.py WARMUP STEPS THREADS   -> prints one JSON line {"peer_ms": ...}
 import json, sys, time
 import torch
+from blas_info import blas_info
 
 warmup, steps, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 torch.set_num_threads(threads)
@@ -28,5 +29,5 @@ for i in range(warmup + steps):
     if i >= warmup:
         times.append((t1 - t0) * 1000)
 times.sort()
-print(json.dumps({"peer_ms": times[len(times) // 2], "torch": torch.__version__, "threads": torch.get_num_threads(),
+print(json.dumps({"peer_ms": times[len(times) // 2], "torch": torch.__version__, "threads": torch.get_num_threads(), **blas_info(),
                   "loss": float(loss)}))

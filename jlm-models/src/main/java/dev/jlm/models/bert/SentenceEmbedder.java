@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -62,27 +63,39 @@ public final class SentenceEmbedder {
     }
 
     /**
-     * Embeddings of {@code texts}, in batches of {@code batchSize} padded to their longest text. A text longer than the
-     * model's positions is an error unless {@code truncate}.
+     * Embeddings of {@code texts}, in input order. Like sentence-transformers' {@code encode}, the texts are batched
+     * longest first, so that each batch of {@code batchSize} holds texts of similar length and little padding. A text
+     * longer than the model's positions is an error unless {@code truncate}.
      */
     public float[][] embed(List<String> texts, int batchSize, boolean truncate) {
         int max = model.config.maxPositionEmbeddings();
         EncodeOptions options = truncate ? EncodeOptions.DEFAULT.withMaxLength(max, EncodeOptions.Truncation.LONGEST_FIRST)
                 : EncodeOptions.DEFAULT;
+        List<Encoding> encodings = tokenizer.encodeBatch(texts, options);
+        for (int i = 0; i < encodings.size(); i++) {
+            if (encodings.get(i).length() > max) {
+                throw new IllegalArgumentException("text " + i + " has " + encodings.get(i).length()
+                        + " tokens, more than the model's " + max + " positions (ask for truncation)");
+            }
+        }
+        Integer[] longestFirst = lengthOrder(encodings);
         float[][] out = new float[texts.size()][];
-        for (int start = 0; start < texts.size(); start += batchSize) {
-            List<String> batch = texts.subList(start, Math.min(texts.size(), start + batchSize));
-            List<Encoding> encodings = tokenizer.encodeBatch(batch, options);
-            float[][] vectors = embedEncoded(encodings);
+        for (int start = 0; start < longestFirst.length; start += batchSize) {
+            List<Integer> batch = Arrays.asList(longestFirst).subList(start, Math.min(longestFirst.length, start + batchSize));
+            float[][] vectors = embedEncoded(batch.stream().map(encodings::get).toList());
             for (int i = 0; i < vectors.length; i++) {
-                if (encodings.get(i).length() > max) {
-                    throw new IllegalArgumentException("text " + (start + i) + " has " + encodings.get(i).length()
-                            + " tokens, more than the model's " + max + " positions (ask for truncation)");
-                }
-                out[start + i] = vectors[i];
+                out[batch.get(i)] = vectors[i];
             }
         }
         return out;
+    }
+
+    /** Indices of the encodings, longest first (ties in input order). */
+    public static Integer[] lengthOrder(List<Encoding> encodings) {
+        Integer[] order = new Integer[encodings.size()];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> encodings.get(i).length()).reversed());
+        return order;
     }
 
     /** Final hidden states [B, T, H] and attention mask of a padded batch. */

@@ -10,6 +10,7 @@ import dev.jlm.models.PretrainedModels;
 import dev.jlm.tensor.GradMode;
 import dev.jlm.text.Encoding;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,6 +28,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * jlm's BERT, with weights imported from the ONNX files that ship in Maven jars, against ONNX Runtime running those
@@ -123,6 +125,23 @@ class OnnxParityTest {
             }
             assertThat(worstState).as("max |token state difference| for %s", name).isLessThanOrEqualTo(1e-4);
             assertThat(worstEmbedding).as("max |embedding difference| for %s", name).isLessThanOrEqualTo(1e-4);
+        }
+    }
+
+    @Test
+    void embedBatchesLongestFirstAndAnswersInInputOrder() throws Exception {
+        SentenceEmbedder embedder = SentenceEmbedder.load(PretrainedModels.resolve("sentence-transformers/all-MiniLM-L6-v2"));
+        List<Encoding> encodings = embedder.tokenizer().encodeBatch(sentences, dev.jlm.text.EncodeOptions.DEFAULT);
+        Integer[] order = SentenceEmbedder.lengthOrder(encodings);
+        for (int i = 1; i < order.length; i++) {
+            assertThat(encodings.get(order[i]).length()).isLessThanOrEqualTo(encodings.get(order[i - 1]).length());
+        }
+        float[][] batched = embedder.embed(sentences, 16, false);
+        for (int i = 0; i < sentences.size(); i += 7) {
+            float[] alone = embedder.embed(List.of(sentences.get(i)), 1, false)[0];
+            for (int k = 0; k < alone.length; k++) {
+                assertThat(batched[i][k]).as("sentence %d, dimension %d", i, k).isCloseTo(alone[k], within(1e-5f));
+            }
         }
     }
 

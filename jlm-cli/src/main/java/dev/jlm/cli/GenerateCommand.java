@@ -62,7 +62,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--prompt-ids: token " + id + " is outside the vocabulary of " + gpt.config.vocabSize());
             }
         }
-        int eos = eosTokenId != null ? eosTokenId : gpt.config.vocabSize() == 50257 ? 50256 : -1;
+        int eos = eosTokenId != null ? eosTokenId : gpt.config.eosTokenId();
         var out = System.out;
         for (int sample = 0; sample < numSamples; sample++) {
             Generator.Settings settings = new Generator.Settings(maxNewTokens, greedy, temperature, topK, topP,

@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.PretrainedModels;
 import dev.jlm.models.bert.SentenceEmbedder;
+import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.io.Npy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,26 +88,17 @@ public final class EmbedCommand implements Callable<Integer> {
         return out;
     }
 
-    /** JSONL or NumPy .npy (float32, shape [n, d]), written to a temp file and renamed. */
+    /** JSONL (written to a temp file and renamed) or NumPy .npy (float32, shape [n, d]). */
     private static void write(Path file, float[][] vectors) throws IOException {
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         String name = file.getFileName().toString();
         if (name.endsWith(".npy")) {
-            String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + vectors.length + ", " + vectors[0].length + "), }";
-            int total = 10 + header.length() + 1;
-            int padded = (total + 63) / 64 * 64;
-            header = header + " ".repeat(padded - total) + "\n";
-            ByteBuffer buffer = ByteBuffer.allocate(10 + header.length() + 4 * vectors.length * vectors[0].length)
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            buffer.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
-                    .putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
-            for (float[] v : vectors) {
-                for (float x : v) {
-                    buffer.putFloat(x);
-                }
+            float[] values = new float[vectors.length * vectors[0].length];
+            for (int i = 0; i < vectors.length; i++) {
+                System.arraycopy(vectors[i], 0, values, i * vectors[0].length, vectors[0].length);
             }
-            Files.write(temp, buffer.array());
+            Npy.write(file, Tensor.of(values, vectors.length, vectors[0].length));
         } else if (name.endsWith(".jsonl")) {
+            Path temp = file.resolveSibling(name + ".tmp");
             ObjectMapper mapper = new ObjectMapper();
             try (BufferedWriter out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
                 for (float[] v : vectors) {
@@ -115,9 +106,9 @@ public final class EmbedCommand implements Callable<Integer> {
                     out.newLine();
                 }
             }
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } else {
             throw new IllegalArgumentException("--output must end in .jsonl or .npy: " + file);
         }
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -2,12 +2,15 @@ package dev.jlm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
+import dev.jlm.tasks.reuters.Reuters21578;
+import dev.jlm.tasks.reuters.ReutersDocument;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
 import dev.jlm.tasks.squad.SquadEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,12 +78,9 @@ public final class EvalCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ReutersFineTuner.Classifier classifier = ReutersFineTuner.Classifier.load(model);
-            dev.jlm.tasks.reuters.Reuters21578.ModApte split = dev.jlm.tasks.reuters.Reuters21578.modApte(
-                    dev.jlm.tasks.reuters.Reuters21578.read(data != null ? data
-                            : DataCommand.Reuters.defaultSource(System.getenv("JLM_DATA"), Path.of(System.getProperty("user.home")))));
-            java.util.Set<String> known = new java.util.HashSet<>(classifier.categories());
-            java.util.List<dev.jlm.tasks.reuters.ReutersDocument> test = split.test().stream()
-                    .filter(d -> d.topics().stream().anyMatch(known::contains)).toList();
+            Path source = data != null ? data
+                    : DataCommand.Reuters.defaultSource(System.getenv("JLM_DATA"), Path.of(System.getProperty("user.home")));
+            List<ReutersDocument> test = Reuters21578.modApte(Reuters21578.read(source)).restrictedTo(classifier.categories()).test();
             ClassificationMetrics.Report report = classifier.evaluate(test, 16);
             if (json) {
                 Map<String, Object> out = new java.util.LinkedHashMap<>();

@@ -2,20 +2,11 @@ package dev.jlm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.PretrainedModels;
-import dev.jlm.models.bert.BertForMaskedLM;
-import dev.jlm.tensor.F;
-import dev.jlm.tensor.GradMode;
-import dev.jlm.tensor.Tensor;
-import dev.jlm.text.Encoding;
-import dev.jlm.text.Tokenizer;
-import dev.jlm.text.Tokenizers;
-import dev.jlm.tensor.io.SafeTensors;
+import dev.jlm.models.bert.FillMask;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,49 +27,18 @@ public final class FillMaskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = PretrainedModels.resolve(model);
-        try (SafeTensors weights = SafeTensors.open(dir.resolve("model.safetensors"))) {
-            if (!weights.contains("cls.predictions.bias")) {
-                throw new IllegalArgumentException(model + " has no masked-LM head (cls.predictions.*); fill-mask needs a BertForMaskedLM");
-            }
-        }
-        BertForMaskedLM mlm = BertForMaskedLM.fromPretrained(dir);
-        mlm.eval();
-        Tokenizer tokenizer = Tokenizers.load(dir.toString());
-        Encoding e = tokenizer.encode(text);
-        int maskId = tokenizer.tokenToId("[MASK]");
-        int at = -1;
-        for (int i = 0; i < e.length(); i++) {
-            if (e.ids()[i] == maskId) {
-                at = i;
-                break;
-            }
-        }
-        if (at < 0) {
-            throw new IllegalArgumentException("the text has no [MASK] token");
-        }
-        float[] probs;
-        try (var off = GradMode.off()) {
-            Tensor logits = mlm.forward(e.ids(), e.typeIds(), e.attentionMask(), 1, e.length());
-            probs = F.softmax(logits.select(1, at).select(0, 0), -1).toArray();
-        }
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < probs.length; i++) {
-            order.add(i);
-        }
-        order.sort((a, b) -> Float.compare(probs[b], probs[a]));
-        List<Map<String, Object>> predictions = new ArrayList<>();
-        for (int id : order.subList(0, Math.min(topK, order.size()))) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("token", tokenizer.idToToken(id));
-            p.put("id", id);
-            p.put("score", probs[id]);
-            predictions.add(p);
-        }
+        List<FillMask.Prediction> predictions = FillMask.fromPretrained(PretrainedModels.resolve(model)).fill(text, topK);
         if (json) {
-            System.out.println(new ObjectMapper().writeValueAsString(Map.of("predictions", predictions)));
+            List<Map<String, Object>> rows = predictions.stream().map(p -> {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("token", p.token());
+                row.put("id", p.id());
+                row.put("score", p.score());
+                return row;
+            }).toList();
+            System.out.println(new ObjectMapper().writeValueAsString(Map.of("predictions", rows)));
         } else {
-            predictions.forEach(p -> System.out.printf("%-15s %.4f%n", p.get("token"), (Float) p.get("score")));
+            predictions.forEach(p -> System.out.printf("%-15s %.4f%n", p.token(), p.score()));
         }
         return 0;
     }

@@ -3,6 +3,7 @@ package dev.jlm.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.gpt.Generator;
 import dev.jlm.models.gpt.Gpt;
+import dev.jlm.text.DecodeStream;
 import dev.jlm.text.Tokenizer;
 import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.Command;
@@ -61,23 +62,15 @@ public final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--prompt-ids: token " + id + " is outside the vocabulary of " + gpt.config.vocabSize());
             }
         }
-        int eos = eosTokenId != null ? eosTokenId : gpt.config.vocabSize() == 50257 ? 50256 : -1;
+        int eos = eosTokenId != null ? eosTokenId : gpt.config.eosTokenId();
         var out = System.out;
         for (int sample = 0; sample < numSamples; sample++) {
             Generator.Settings settings = new Generator.Settings(maxNewTokens, greedy, temperature, topK, topP,
                     repetitionPenalty, seed + sample, eos, stop);
-            List<Integer> fresh = new ArrayList<>();
-            int[] printedUpTo = {0};
+            DecodeStream decoder = json ? null : tokenizer.decodeStream(true);
             Generator.Listener stream = json ? null : id -> {
-                // Stream whole characters: decode everything new and print what is complete.
-                fresh.add(id);
-                String text = tokenizer.decode(fresh.stream().mapToInt(Integer::intValue).toArray(), true);
-                int safe = text.endsWith("\uFFFD") ? text.length() - 1 : text.length();
-                if (safe > printedUpTo[0]) {
-                    out.print(text.substring(printedUpTo[0], safe));
-                    out.flush();
-                    printedUpTo[0] = safe;
-                }
+                out.print(decoder.step(id));
+                out.flush();
                 return true;
             };
             if (!json) {

@@ -3,10 +3,7 @@ package dev.jlm.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.gpt.Gpt;
-import dev.jlm.tensor.F;
-import dev.jlm.tensor.GradMode;
-import dev.jlm.tensor.Memory;
-import dev.jlm.tensor.Tensor;
+import dev.jlm.models.gpt.Perplexity;
 import dev.jlm.text.EncodeOptions;
 import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.ArgGroup;
@@ -45,85 +42,59 @@ public final class PerplexityCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Gpt gpt = Gpt.fromPretrained(model);
-        gpt.eval();
-        List<int[]> inputs = new ArrayList<>();
-        List<int[]> targets = new ArrayList<>();
+        Perplexity.Result result;
         if (input.tokenFile != null) {
-            readTokenFile(input.tokenFile, inputs, targets, gpt.config.vocabSize());
+            result = scoreTokenFile(gpt, input.tokenFile);
         } else {
             int[] ids = Tokenizers.load(model.toString()).encode(Files.readString(input.textFile), null,
                     EncodeOptions.DEFAULT.withoutSpecialTokens()).ids();
-            // Consecutive windows of the block size, each predicting its next tokens.
-            int block = gpt.config.blockSize();
-            for (int start = 0; start + 1 < ids.length; start += block) {
-                int end = Math.min(ids.length - 1, start + block);
-                inputs.add(java.util.Arrays.copyOfRange(ids, start, end));
-                targets.add(java.util.Arrays.copyOfRange(ids, start + 1, end + 1));
-            }
-            if (inputs.isEmpty()) {
-                throw new IllegalArgumentException(input.textFile + ": needs at least two tokens");
+            try {
+                result = Perplexity.slidingWindows(gpt, ids, gpt.config.blockSize());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(input.textFile + ": " + e.getMessage(), e);
             }
         }
-        double sum = 0;
-        long count = 0;
-        try (var off = GradMode.off()) {
-            for (int i = 0; i < inputs.size(); i++) {
-                int[] x = inputs.get(i);
-                if (x.length > gpt.config.blockSize()) {
-                    throw new IllegalArgumentException("sequence " + i + " has " + x.length + " tokens, the model's block size is "
-                            + gpt.config.blockSize());
-                }
-                try (var scope = Memory.scope()) {
-                    Tensor logits = gpt.forward(x, 1, x.length);
-                    int valid = (int) java.util.Arrays.stream(targets.get(i)).filter(t -> t != -100 && t != -1).count();
-                    if (valid == 0) {
-                        continue;
-                    }
-                    int[] y = targets.get(i).clone();
-                    for (int j = 0; j < y.length; j++) {
-                        y[j] = y[j] == -100 ? -1 : y[j];
-                    }
-                    sum += (double) F.crossEntropy(logits, y, -1).item() * valid;
-                    count += valid;
-                }
-            }
-        }
-        double loss = sum / count;
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("loss", loss);
-        result.put("perplexity", Math.exp(loss));
-        result.put("tokens", count);
         if (json) {
-            System.out.println(new ObjectMapper().writeValueAsString(result));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("loss", result.loss());
+            out.put("perplexity", result.perplexity());
+            out.put("tokens", result.tokens());
+            System.out.println(new ObjectMapper().writeValueAsString(out));
         } else {
-            System.out.printf("loss %.4f, perplexity %.3f over %,d tokens%n", loss, Math.exp(loss), count);
+            System.out.printf("loss %.4f, perplexity %.3f over %,d tokens%n", result.loss(), result.perplexity(), result.tokens());
         }
         return 0;
     }
 
-    private static void readTokenFile(Path file, List<int[]> inputs, List<int[]> targets, int vocab) throws IOException {
+    /** input_ids scored on their own next tokens, or on the given targets (-100 or -1: not scored). */
+    private static Perplexity.Result scoreTokenFile(Gpt gpt, Path file) throws IOException {
+        int vocab = gpt.config.vocabSize();
         JsonNode root = dev.jlm.tensor.io.JsonFiles.read(file);
         JsonNode ids = root.get("input_ids");
         if (ids == null || !ids.isArray() || ids.isEmpty()) {
             throw new IOException(file + ": needs \"input_ids\", a non-empty array of token id lists");
         }
         JsonNode given = root.get("targets");
+        List<int[]> inputs = new ArrayList<>();
+        List<int[]> targets = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             int[] x = ints(ids.get(i), file, "input_ids[" + i + "]", vocab);
             if (x.length < (given == null ? 2 : 1)) {
                 throw new IOException(file + ": input_ids[" + i + "] is too short");
             }
-            if (given == null) {
-                inputs.add(java.util.Arrays.copyOf(x, x.length - 1));
-                targets.add(java.util.Arrays.copyOfRange(x, 1, x.length));
-            } else {
+            inputs.add(x);
+            if (given != null) {
                 int[] y = ints(given.get(i), file, "targets[" + i + "]", vocab);
                 if (y.length != x.length) {
                     throw new IOException(file + ": targets[" + i + "] has " + y.length + " ids, input_ids[" + i + "] has " + x.length);
                 }
-                inputs.add(x);
                 targets.add(y);
             }
+        }
+        try {
+            return given == null ? Perplexity.ofSequences(gpt, inputs) : Perplexity.ofTargets(gpt, inputs, targets);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 

@@ -26,6 +26,11 @@ public interface Tokenizer {
     /** Ids back to text; {@code skipSpecialTokens} drops [CLS], [SEP], padding and the like. */
     String decode(int[] ids, boolean skipSpecialTokens);
 
+    /** Decodes ids arriving one at a time, as generation streams them, without splitting a character. */
+    default DecodeStream decodeStream(boolean skipSpecialTokens) {
+        return new DecodeStream(this, skipSpecialTokens);
+    }
+
     int vocabSize();
 
     /** The id of a token, or -1 when it is not in the vocabulary. */

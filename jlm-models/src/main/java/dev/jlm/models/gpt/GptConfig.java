@@ -28,6 +28,9 @@ import java.nio.file.StandardCopyOption;
 public record GptConfig(int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, float dropout, boolean bias,
                         float layerNormEps, String activation) {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** GPT-2's vocabulary: a model of this size reads GPT-2's tokenizer, whose last token is {@code <|endoftext|>}. */
+    private static final int GPT2_VOCAB_SIZE = 50257;
+    private static final int GPT2_END_OF_TEXT = 50256;
 
     public GptConfig {
         if (nHead <= 0 || nEmbd % nHead != 0) {
@@ -48,6 +51,14 @@ public record GptConfig(int vocabSize, int blockSize, int nLayer, int nHead, int
 
     public int headSize() {
         return nEmbd / nHead;
+    }
+
+    /**
+     * The token that ends a text ({@code eos_token_id}, also HF's {@code bos_token_id}): GPT-2's {@code <|endoftext|>}
+     * for GPT-2's vocabulary, else -1, none (a character-level model has no such token).
+     */
+    public int eosTokenId() {
+        return vocabSize == GPT2_VOCAB_SIZE ? GPT2_END_OF_TEXT : -1;
     }
 
     /** Reads an HF {@code config.json}; errors name the file and the key. */
@@ -87,9 +98,9 @@ public record GptConfig(int vocabSize, int blockSize, int nLayer, int nHead, int
             // Read back by jlm to keep training bias-free; HF ignores unknown keys and loads the zero biases.
             node.put("jlm_bias_free", true);
         }
-        if (vocabSize == 50257) {
-            node.put("bos_token_id", 50256);
-            node.put("eos_token_id", 50256);
+        if (eosTokenId() >= 0) {
+            node.put("bos_token_id", eosTokenId());
+            node.put("eos_token_id", eosTokenId());
         }
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), node);

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,7 +191,16 @@ public final class Reuters21578 {
             TreeSet<String> top = trainCounts.entrySet().stream()
                     .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                     .limit(k).map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new));
-            return new ModApte(restrict(train, top), restrict(test, top), List.copyOf(top));
+            return restrictedTo(top);
+        }
+
+        /**
+         * The split restricted to {@code categories}, in their order: the documents carrying at least one of them, their
+         * topics narrowed to those. A classifier's test documents are {@code restrictedTo(its categories).test()}.
+         */
+        public ModApte restrictedTo(Collection<String> categories) {
+            Set<String> kept = new LinkedHashSet<>(categories);
+            return new ModApte(restrict(train, kept), restrict(test, kept), List.copyOf(kept));
         }
     }
 

@@ -54,6 +54,21 @@ class Reuters21578Test {
     }
 
     @Test
+    void restrictedToAClassifiersCategoriesKeepsTheDocumentsCarryingOneOfThem() {
+        Reuters21578.ModApte split = Reuters21578.modApte(documents);
+        Reuters21578.ModApte top = split.top(10);
+        Reuters21578.ModApte restricted = split.restrictedTo(List.of("trade", "earn", "acq", "money-fx", "grain", "crude",
+                "interest", "ship", "wheat", "corn"));
+        assertThat(restricted.categories()).as("in the order given").startsWith("trade", "earn");
+        assertThat(restricted.test()).hasSize(2545);
+        assertThat(restricted.test()).extracting(ReutersDocument::newId).isEqualTo(top.test().stream().map(ReutersDocument::newId).toList());
+        assertThat(restricted.train()).hasSize(6489);
+        assertThat(restricted.test()).allMatch(d -> restricted.categories().containsAll(d.topics()));
+        // A category the split does not have selects nothing: trade's 117 test documents remain.
+        assertThat(split.restrictedTo(List.of("trade", "no-such-topic")).test()).hasSize(117);
+    }
+
+    @Test
     void documentsHaveTopicsTitlesBodiesAndDecodedEntities() {
         ReutersDocument first = documents.get(0);
         assertThat(first.newId()).isEqualTo(1);

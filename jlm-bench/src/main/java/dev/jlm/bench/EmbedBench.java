@@ -163,11 +163,11 @@ public final class EmbedBench implements Callable<Integer> {
         }
     }
 
-    /** Best of three timed passes after a warm-up pass, in seconds. */
-    private static double best(Runnable pass) {
+    /** Best of the timed passes (two with --quick, else three) after a warm-up pass, in seconds. */
+    private double best(Runnable pass) {
         pass.run();
         double best = Double.POSITIVE_INFINITY;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < (quick ? 2 : 3); i++) {
             long t0 = System.nanoTime();
             pass.run();
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);

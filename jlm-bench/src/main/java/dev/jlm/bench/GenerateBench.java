@@ -30,7 +30,7 @@ public final class GenerateBench implements Callable<Integer> {
         Gpt model = new Gpt(config, 0);
         int[] prompt = new int[16];
         Arrays.setAll(prompt, i -> (i * 7919) % config.vocabSize());
-        Generator.Settings settings = new Generator.Settings(newTokens, true, 1f, 0, 1f, 1f, 0, -1, java.util.List.of());
+        Generator.Settings settings = Generator.Settings.greedy(newTokens);
         // The launcher runs C2 alone (no tiered compilation), so the first runs decode partly interpreted and a
         // fixed short warm-up measured anything from 0.4 to 0.8 of the bound. Warm up until two successive runs
         // agree within 3 % (or the warm-up budget is spent), then report the median of five runs.

@@ -65,8 +65,9 @@ public final class GenerateCommand implements Callable<Integer> {
         int eos = eosTokenId != null ? eosTokenId : gpt.config.eosTokenId();
         var out = System.out;
         for (int sample = 0; sample < numSamples; sample++) {
-            Generator.Settings settings = new Generator.Settings(maxNewTokens, greedy, temperature, topK, topP,
-                    repetitionPenalty, seed + sample, eos, stop);
+            Generator.Settings settings = (greedy ? Generator.Settings.greedy(maxNewTokens) : Generator.Settings.sampling(maxNewTokens))
+                    .withTemperature(temperature).withTopK(topK).withTopP(topP).withRepetitionPenalty(repetitionPenalty)
+                    .withSeed(seed + sample).withEosTokenId(eos).withStopStrings(stop);
             DecodeStream decoder = json ? null : tokenizer.decodeStream(true);
             Generator.Listener stream = json ? null : id -> {
                 out.print(decoder.step(id));

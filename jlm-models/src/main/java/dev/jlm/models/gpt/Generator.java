@@ -47,8 +47,46 @@ public final class Generator {
             stopStrings = List.copyOf(stopStrings);
         }
 
+        /** Argmax decoding of {@code maxNewTokens} tokens, no penalty, no stop token. */
         public static Settings greedy(int maxNewTokens) {
             return new Settings(maxNewTokens, true, 1f, 0, 1f, 1f, 0, -1, List.of());
+        }
+
+        /** Sampling from the full distribution at temperature 1 (seed 0); narrow it with the {@code with…} methods. */
+        public static Settings sampling(int maxNewTokens) {
+            return new Settings(maxNewTokens, false, 1f, 0, 1f, 1f, 0, -1, List.of());
+        }
+
+        public Settings withMaxNewTokens(int value) {
+            return new Settings(value, greedy, temperature, topK, topP, repetitionPenalty, seed, eosTokenId, stopStrings);
+        }
+
+        public Settings withTemperature(float value) {
+            return new Settings(maxNewTokens, greedy, value, topK, topP, repetitionPenalty, seed, eosTokenId, stopStrings);
+        }
+
+        public Settings withTopK(int value) {
+            return new Settings(maxNewTokens, greedy, temperature, value, topP, repetitionPenalty, seed, eosTokenId, stopStrings);
+        }
+
+        public Settings withTopP(float value) {
+            return new Settings(maxNewTokens, greedy, temperature, topK, value, repetitionPenalty, seed, eosTokenId, stopStrings);
+        }
+
+        public Settings withRepetitionPenalty(float value) {
+            return new Settings(maxNewTokens, greedy, temperature, topK, topP, value, seed, eosTokenId, stopStrings);
+        }
+
+        public Settings withSeed(long value) {
+            return new Settings(maxNewTokens, greedy, temperature, topK, topP, repetitionPenalty, value, eosTokenId, stopStrings);
+        }
+
+        public Settings withEosTokenId(int value) {
+            return new Settings(maxNewTokens, greedy, temperature, topK, topP, repetitionPenalty, seed, value, stopStrings);
+        }
+
+        public Settings withStopStrings(List<String> value) {
+            return new Settings(maxNewTokens, greedy, temperature, topK, topP, repetitionPenalty, seed, eosTokenId, value);
         }
     }
 

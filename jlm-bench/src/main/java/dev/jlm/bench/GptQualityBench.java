@@ -54,11 +54,11 @@ public final class GptQualityBench implements Callable<Integer> {
         GptConfig config = new GptConfig(tokenizer.vocabSize(), 64, 4, 4, 128, 0f, false, 1e-5f, "gelu");
         Gpt model = new Gpt(config, seed);
         model.savePretrained(dir.resolve("init"));
-        GptTrainer.Settings settings = new GptTrainer.Settings(12, 1, iters, iters, 1e-3f, 1e-4f, 100, 0.1f, 0.9f, 0.99f,
-                1f, Math.max(1, iters / 4), 20, seed, false);
+        GptTrainer.Settings settings = GptTrainer.Settings.builder().maxIters(iters).evalInterval(Math.max(1, iters / 4))
+                .seed(seed).build();
         GptTrainer trainer = new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, dir);
         writeBatches(trainer, iters, dir.resolve("batches.bin"));
-        GptTrainer.Result result = trainer.run(false);
+        GptTrainer.Result result = trainer.run();
         float[] finalLosses = trainer.estimateLoss();
         JsonNode peer = Peer.runPython(python, Parallel.THREADS, "gpt_quality.py", List.of(
                 dir.toString(), String.valueOf(iters), String.valueOf(Parallel.THREADS)), "nanogpt.py");

@@ -3,6 +3,7 @@ package dev.jlm.cli;
 import dev.jlm.models.gpt.Generator;
 import dev.jlm.models.gpt.Gpt;
 import dev.jlm.models.gpt.GptTrainer;
+import dev.jlm.models.train.TextCorpus;
 import dev.jlm.text.Tokenizer;
 import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.Command;
@@ -24,12 +25,11 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainCommand.Gpt2 options = new TrainCommand.Gpt2();
-        options.maxIters = maxIters;
-        options.out = out;
-        options.evalInterval = Math.max(1, maxIters / 6);
         System.out.println("Training a character-level GPT on tiny Shakespeare (bundled) — nanoGPT's CPU recipe.");
-        GptTrainer.Result result = TrainCommand.Gpt2.train(options);
+        GptTrainer trainer = GptTrainer.onText(TextCorpus.tinyShakespeare(), "char", TrainCommand.Gpt2::cpuModel,
+                GptTrainer.Settings.builder().maxIters(maxIters).evalInterval(Math.max(1, maxIters / 6)).build(), out);
+        LossPlot plot = new LossPlot(out.resolve("loss.png"), TrainCommand.Gpt2.TITLE);
+        GptTrainer.Result result = TrainCommand.Gpt2.train(trainer, plot, false);
         Gpt model = Gpt.fromPretrained(result.bestModel());
         Tokenizer tokenizer = Tokenizers.load(result.bestModel().toString());
         System.out.printf("%nbest val loss %.4f (%.0f s, %,.0f tokens/s). Samples:%n", result.bestValLoss(), result.seconds(),
@@ -44,7 +44,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         System.out.println("---");
         System.out.println("model:   " + result.bestModel() + "   (Hugging Face layout: config.json, model.safetensors)");
         System.out.println("metrics: " + result.metrics());
-        System.out.println("plot:    " + result.plot());
+        System.out.println("plot:    " + plot.file());
         System.out.println("next:    ./jlm generate --model " + result.bestModel() + " --prompt \"ROMEO:\"");
         return 0;
     }

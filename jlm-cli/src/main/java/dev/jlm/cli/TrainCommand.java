@@ -1,15 +1,13 @@
 package dev.jlm.cli;
 
-import dev.jlm.models.gpt.Gpt;
 import dev.jlm.models.gpt.GptConfig;
 import dev.jlm.models.gpt.GptTrainer;
 import dev.jlm.models.train.TextCorpus;
-import dev.jlm.text.CharTokenizer;
-import dev.jlm.text.Tokenizer;
 import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -27,6 +25,10 @@ public final class TrainCommand implements Runnable {
     @Command(name = "gpt", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Train a GPT on a text corpus (next-token prediction), nanoGPT style; resumes from --out/last.")
     public static final class Gpt2 implements Callable<Integer> {
+        static final String TITLE = "GPT pretraining";
+        private static final GptTrainer.Settings DEFAULTS = GptTrainer.Settings.DEFAULTS;
+        private static final GptConfig CPU_MODEL = cpuModel(1);
+
         @Option(names = "--data", description = "Text file or folder of .txt files (default: bundled tiny Shakespeare).")
         Path data;
         @Option(names = "--tokenizer", description = "char, or a tokenizer name or path (default: ${DEFAULT-VALUE}).")
@@ -34,83 +36,89 @@ public final class TrainCommand implements Runnable {
         @Option(names = "--out", description = "Output folder: model, checkpoints, metrics, plot (default: ${DEFAULT-VALUE}).")
         Path out = Path.of("out", "gpt");
         @Option(names = "--n-layer", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
-        int nLayer = 4;
+        int nLayer = CPU_MODEL.nLayer();
         @Option(names = "--n-head", description = "Attention heads (default: ${DEFAULT-VALUE}).")
-        int nHead = 4;
+        int nHead = CPU_MODEL.nHead();
         @Option(names = "--n-embd", description = "Model width (default: ${DEFAULT-VALUE}).")
-        int nEmbd = 128;
+        int nEmbd = CPU_MODEL.nEmbd();
         @Option(names = "--block-size", description = "Context length (default: ${DEFAULT-VALUE}).")
-        int blockSize = 64;
+        int blockSize = CPU_MODEL.blockSize();
         @Option(names = "--batch-size", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
-        int batchSize = 12;
+        int batchSize = DEFAULTS.batchSize();
         @Option(names = "--gradient-accumulation-steps", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
-        int accumulation = 1;
+        int accumulation = DEFAULTS.gradientAccumulationSteps();
         @Option(names = "--max-iters", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-        int maxIters = 2000;
+        int maxIters = DEFAULTS.maxIters();
         @Option(names = "--lr-decay-iters", description = "Step where cosine decay reaches --min-lr (default: --max-iters).")
         Integer lrDecayIters;
         @Option(names = "--learning-rate", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-        float learningRate = 1e-3f;
+        float learningRate = DEFAULTS.learningRate();
         @Option(names = "--min-lr", description = "Final learning rate (default: ${DEFAULT-VALUE}).")
-        float minLr = 1e-4f;
+        float minLr = DEFAULTS.minLr();
         @Option(names = "--warmup-iters", description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
-        int warmupIters = 100;
+        int warmupIters = DEFAULTS.warmupIters();
         @Option(names = "--dropout", description = "Dropout (default: ${DEFAULT-VALUE}).")
-        float dropout = 0f;
+        float dropout = CPU_MODEL.dropout();
         @Option(names = "--bias", description = "Biases in Linear and LayerNorm layers (default: ${DEFAULT-VALUE}).")
-        boolean bias;
+        boolean bias = CPU_MODEL.bias();
         @Option(names = "--weight-decay", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE}).")
-        float weightDecay = 0.1f;
+        float weightDecay = DEFAULTS.weightDecay();
         @Option(names = "--beta1", description = "AdamW beta1 (default: ${DEFAULT-VALUE}).")
-        float beta1 = 0.9f;
+        float beta1 = DEFAULTS.beta1();
         @Option(names = "--beta2", description = "AdamW beta2 (default: ${DEFAULT-VALUE}).")
-        float beta2 = 0.99f;
+        float beta2 = DEFAULTS.beta2();
         @Option(names = "--grad-clip", description = "Clip gradients to this global norm, 0 = off (default: ${DEFAULT-VALUE}).")
-        float gradClip = 1f;
+        float gradClip = DEFAULTS.gradClip();
         @Option(names = "--eval-interval", description = "Steps between loss estimates and saves (default: ${DEFAULT-VALUE}).")
-        int evalInterval = 250;
+        int evalInterval = DEFAULTS.evalInterval();
         @Option(names = "--eval-iters", description = "Batches per loss estimate (default: ${DEFAULT-VALUE}).")
-        int evalIters = 20;
+        int evalIters = DEFAULTS.evalIters();
         @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
-        long seed = 1337;
+        long seed = DEFAULTS.seed();
         @Option(names = "--quiet", description = "No progress bar.")
         boolean quiet;
 
+        /** nanoGPT's shakespeare-char CPU model for a vocabulary: the default shape, and what quickstart trains. */
+        static GptConfig cpuModel(int vocabSize) {
+            return GptConfig.of(vocabSize, 64, 4, 4, 128, 0f, false);
+        }
+
         @Override
         public Integer call() throws Exception {
-            GptTrainer.Result result = train(this);
+            if (maxIters < 1 || batchSize < 1 || blockSize < 1 || evalInterval < 1 || evalIters < 1) {
+                throw new IllegalArgumentException("--max-iters, --batch-size, --block-size, --eval-interval and --eval-iters must be positive");
+            }
+            GptTrainer.Settings.Builder settings = GptTrainer.Settings.builder().batchSize(batchSize)
+                    .gradientAccumulationSteps(accumulation).maxIters(maxIters).learningRate(learningRate).minLr(minLr)
+                    .warmupIters(warmupIters).weightDecay(weightDecay).beta1(beta1).beta2(beta2).gradClip(gradClip)
+                    .evalInterval(evalInterval).evalIters(evalIters).seed(seed);
+            if (lrDecayIters != null) {
+                settings.lrDecayIters(lrDecayIters);
+            }
+            String text = data == null ? TextCorpus.tinyShakespeare() : TextCorpus.read(data);
+            GptTrainer trainer = GptTrainer.onText(text, tokenizer,
+                    vocab -> GptConfig.of(vocab, blockSize, nLayer, nHead, nEmbd, dropout, bias), settings.build(), out);
+            LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
+            GptTrainer.Result result = train(trainer, plot, quiet);
             System.out.printf("best val loss %.4f after %d steps (%.0f s, %,.0f tokens/s)%n", result.bestValLoss(),
                     result.iterations(), result.seconds(), result.tokensPerSecond());
             System.out.println("model:   " + result.bestModel());
             System.out.println("metrics: " + result.metrics());
-            System.out.println("plot:    " + result.plot());
+            System.out.println("plot:    " + plot.file());
             return 0;
         }
 
-        static GptTrainer.Result train(Gpt2 o) throws Exception {
-            if (o.maxIters < 1 || o.batchSize < 1 || o.blockSize < 1 || o.evalInterval < 1 || o.evalIters < 1) {
-                throw new IllegalArgumentException("--max-iters, --batch-size, --block-size, --eval-interval and --eval-iters must be positive");
-            }
-            String text = o.data == null ? TextCorpus.tinyShakespeare() : TextCorpus.read(o.data);
-            Path last = GptTrainer.lastCheckpoint(o.out);
-            Tokenizer tokenizer;
-            if (Files.isDirectory(last)) {
-                tokenizer = Tokenizers.load(last.toString());
-            } else if (o.tokenizer.equals("char")) {
-                tokenizer = CharTokenizer.train(text);
-            } else {
-                tokenizer = Tokenizers.load(o.tokenizer);
-            }
-            TextCorpus.Splits splits = TextCorpus.prepare(text, tokenizer, o.out);
-            GptConfig config = GptConfig.of(tokenizer.vocabSize(), o.blockSize, o.nLayer, o.nHead, o.nEmbd, o.dropout, o.bias);
-            Gpt model = new Gpt(config, o.seed);
-            GptTrainer.Settings settings = new GptTrainer.Settings(o.batchSize, o.accumulation, o.maxIters,
-                    o.lrDecayIters == null ? o.maxIters : o.lrDecayIters, o.learningRate, o.minLr, o.warmupIters,
-                    o.weightDecay, o.beta1, o.beta2, o.gradClip, o.evalInterval, o.evalIters, o.seed, false);
+        /** Prints the model's shape and size, then trains with a progress bar (unless quiet) and the plot. */
+        static GptTrainer.Result train(GptTrainer trainer, LossPlot plot, boolean quiet) throws IOException {
+            GptConfig config = trainer.model().config;
             System.out.printf("GPT: %d layers, %d heads, width %d, context %d, vocabulary %d — %,d parameters; %,d train / %,d val tokens%n",
-                    o.nLayer, o.nHead, o.nEmbd, o.blockSize, tokenizer.vocabSize(), model.parameterCount(),
-                    splits.train().size(), splits.val().size());
-            return new GptTrainer(model, tokenizer, splits.train(), splits.val(), settings, o.out).run(!o.quiet);
+                    config.nLayer(), config.nHead(), config.nEmbd(), config.blockSize(), config.vocabSize(),
+                    trainer.model().parameterCount(), trainer.trainSplit().size(), trainer.valSplit().size());
+            try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, e -> String.format(
+                    "step %d: train loss %.4f, val loss %.4f", e.step(), e.metrics().get("train_loss").floatValue(),
+                    e.metrics().get("val_loss").floatValue()))) {
+                return trainer.run(progress, plot);
+            }
         }
     }
 

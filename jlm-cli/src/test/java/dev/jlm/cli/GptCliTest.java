@@ -41,14 +41,15 @@ class GptCliTest {
         }
     }
 
+    /** The loop's resume is tested in TrainerTest; this covers what GPT adds: its weights and tokenizer read back from last/. */
     @Test
-    void interruptedTrainingResumesExactly(@TempDir Path dir) throws IOException {
+    void aStoppedRunContinuesFromItsLastCheckpoint(@TempDir Path dir) throws IOException {
         Path straight = dir.resolve("straight");
         Path resumed = dir.resolve("resumed");
         assertThat(CliRun.of(tiny(straight, 30)).exitCode()).isZero();
         assertThat(CliRun.of(tiny(resumed, 20)).exitCode()).isZero();
         JsonNode state = new ObjectMapper().readTree(resumed.resolve("last/trainer_state.json").toFile());
-        assertThat(state.get("iter").asInt()).isEqualTo(20);
+        assertThat(state.get("step").asInt()).isEqualTo(20);
         CliRun second = CliRun.of(tiny(resumed, 30));
         assertThat(second.exitCode()).as(second.err()).isZero();
         // Same batches, same optimizer state: the resumed run ends where the uninterrupted one does. Not bit for bit:

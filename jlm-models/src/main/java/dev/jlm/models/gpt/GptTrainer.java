@@ -1,42 +1,34 @@
 package dev.jlm.models.gpt;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.jlm.models.train.ResumeState;
+import dev.jlm.models.train.TextCorpus;
 import dev.jlm.models.train.TokenDataset;
-import dev.jlm.models.train.TrainingMonitor;
+import dev.jlm.models.train.Trainer;
+import dev.jlm.models.train.TrainingListener;
+import dev.jlm.models.train.TrainingTask;
 import dev.jlm.tensor.GradMode;
 import dev.jlm.tensor.Memory;
-import dev.jlm.tensor.Tensor;
-import dev.jlm.tensor.optim.AdamW;
-import dev.jlm.tensor.optim.GradClip;
 import dev.jlm.tensor.optim.LrSchedule;
-import dev.jlm.tensor.optim.Optimizer;
+import dev.jlm.text.CharTokenizer;
 import dev.jlm.text.Tokenizer;
+import dev.jlm.text.Tokenizers;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 
 /**
- * Pretraining loop for GPT in the manner of nanoGPT's {@code train.py}: random windows of the token file,
- * AdamW with warmup + cosine decay, gradient accumulation and clipping, periodic train/val loss estimates, the best
- * model saved in Hugging Face layout, the last state (model, optimizer, step) saved for exact resume.
- *
- * <p>Randomness is a function of (seed, step): batches and dropout masks are drawn from generators seeded per
- * step, so a resumed run continues with exactly the batches an uninterrupted run would have seen.
+ * GPT pretraining as nanoGPT's {@code train.py} does it, run by the {@link Trainer}: random windows of the token
+ * file, AdamW with warmup and cosine decay, train/val loss estimates at step 0 and every {@code evalInterval} steps,
+ * the model with the best validation loss in the output folder (Hugging Face layout, with the tokenizer).
  */
-public final class GptTrainer {
-    /** Training hyper-parameters (nanoGPT's names). */
-    public record Settings(int batchSize, int gradientAccumulationSteps, int maxIters, int lrDecayIters,
-                           float learningRate, float minLr, int warmupIters, float weightDecay, float beta1, float beta2,
-                           float gradClip, int evalInterval, int evalIters, long seed, boolean alwaysSave) {
-    }
-
+public final class GptTrainer implements TrainingTask {
     /** What a finished run reports. */
     public record Result(int iterations, float bestValLoss, float lastTrainLoss, double seconds, double tokensPerSecond,
-                         Path bestModel, Path plot, Path metrics) {
+                         Path bestModel, Path metrics) {
     }
 
     private final Gpt model;
@@ -59,93 +51,85 @@ public final class GptTrainer {
         this.outDir = outDir;
     }
 
+    /**
+     * A run on {@code text} in {@code outDir}: the text tokenized into {@code train.bin} / {@code val.bin} there (the
+     * first 90% / last 10%, {@link TextCorpus#prepare}) by the tokenizer of {@code outDir/last} when resuming, else by
+     * {@code tokenizer} — {@code char} (a character vocabulary of the text) or a tokenizer name or path; a model of
+     * {@code architecture}(vocabulary size) initialized from the settings' seed.
+     */
+    public static GptTrainer onText(String text, String tokenizer, IntFunction<GptConfig> architecture, Settings settings,
+                                    Path outDir) throws IOException {
+        Path last = lastCheckpoint(outDir);
+        Tokenizer vocabulary = Files.isDirectory(last) ? Tokenizers.load(last.toString())
+                : tokenizer.equals("char") ? CharTokenizer.train(text) : Tokenizers.load(tokenizer);
+        TextCorpus.Splits splits = TextCorpus.prepare(text, vocabulary, outDir);
+        Gpt model = new Gpt(architecture.apply(vocabulary.vocabSize()), settings.seed());
+        return new GptTrainer(model, vocabulary, splits.train(), splits.val(), settings, outDir);
+    }
+
     /** Where the resumable state of the most recent save lives. */
     public static Path lastCheckpoint(Path outDir) {
-        return ResumeState.folder(outDir);
+        return Trainer.lastCheckpoint(outDir);
     }
 
     /** Trains from scratch or, when {@code outDir/last} exists, from where that run stopped. */
-    public Result run(boolean showProgress) throws IOException {
-        int blockSize = model.config.blockSize();
-        AdamW optimizer = new AdamW(Optimizer.decayMatricesOnly(model, settings.weightDecay()), settings.learningRate(),
-                settings.beta1(), settings.beta2(), 1e-8f);
-        LrSchedule schedule = LrSchedule.warmupCosine(settings.learningRate(), settings.minLr(), settings.warmupIters(),
-                settings.lrDecayIters());
-        int startIter = 0;
-        float bestVal = Float.POSITIVE_INFINITY;
-        Path last = lastCheckpoint(outDir);
-        if (Files.isDirectory(last)) {
-            model.loadStateDict(Gpt.fromPretrained(last).stateDict(), true);
-            JsonNode state = ResumeState.restore(outDir, optimizer);
-            startIter = state.get("iter").asInt();
-            bestVal = (float) state.get("best_val_loss").asDouble();
-        }
-        long tokensPerIter = (long) settings.batchSize() * blockSize * settings.gradientAccumulationSteps();
-        float lastLoss = Float.NaN;
-        long start = System.nanoTime();
-        long tokensDone = 0;
-        try (TrainingMonitor monitor = new TrainingMonitor(outDir, "GPT pretraining", startIter, settings.maxIters(), showProgress)) {
-            for (int iter = startIter; iter <= settings.maxIters(); iter++) {
-                float lr = schedule.at(iter);
-                optimizer.setLearningRate(lr);
-                if (iter % settings.evalInterval() == 0 || iter == settings.maxIters()) {
-                    float[] losses = estimateLoss();
-                    monitor.evaluation(iter, Map.of("train_loss", losses[0], "val_loss", losses[1], "lr", lr));
-                    monitor.println(String.format("step %d: train loss %.4f, val loss %.4f", iter, losses[0], losses[1]));
-                    if (losses[1] < bestVal) {
-                        bestVal = losses[1];
-                        saveModel(outDir);
-                    }
-                    if (iter > startIter || settings.alwaysSave()) {
-                        saveState(iter, bestVal, optimizer);
-                    }
-                }
-                if (iter == settings.maxIters()) {
-                    break;
-                }
-                long t0 = System.nanoTime();
-                model.train(true);
-                float lossSum = 0;
-                try (var scope = Memory.scope()) {
-                    for (int micro = 0; micro < settings.gradientAccumulationSteps(); micro++) {
-                        model.reseedDropout(stepRandom(iter, micro).nextLong());
-                        TokenDataset.Batch batch = trainingBatch(iter, micro);
-                        Tensor loss = model.loss(batch.inputs(), batch.targets(), settings.batchSize(), blockSize);
-                        lossSum += loss.item();
-                        loss.mul(1f / settings.gradientAccumulationSteps()).backward();
-                    }
-                    if (settings.gradClip() > 0) {
-                        GradClip.clipGradNorm(model.parameters(), settings.gradClip());
-                    }
-                    optimizer.step();
-                    optimizer.zeroGrad();
-                }
-                lastLoss = lossSum / settings.gradientAccumulationSteps();
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                tokensDone += tokensPerIter;
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                double rate = tokensDone / elapsed;
-                double eta = (settings.maxIters() - iter - 1) * (elapsed / (iter - startIter + 1));
-                monitor.step(iter + 1, lastLoss, tokensPerIter / seconds, eta, Map.of("lr", lr));
-                if (!Float.isFinite(lastLoss)) {
-                    throw new IllegalStateException("loss became " + lastLoss + " at step " + iter + "; lower --learning-rate");
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(settings.maxIters(), bestVal, lastLoss, seconds, tokensDone / Math.max(seconds, 1e-9), outDir,
-                    monitor.plotFile(), monitor.metricsFile());
-        }
+    public Result run(TrainingListener... listeners) throws IOException {
+        Trainer.Settings loop = Trainer.Settings.builder()
+                .maxSteps(settings.maxIters())
+                .schedule(LrSchedule.warmupCosine(settings.learningRate(), settings.minLr(), settings.warmupIters(),
+                        settings.lrDecayIters()))
+                .beta1(settings.beta1()).beta2(settings.beta2()).eps(1e-8f).weightDecay(settings.weightDecay())
+                .gradientAccumulationSteps(settings.gradientAccumulationSteps()).maxGradNorm(settings.gradClip())
+                .evaluateBeforeTraining(true).evalInterval(settings.evalInterval()).saveInterval(settings.evalInterval())
+                .bestMetric("val_loss").seed(settings.seed())
+                .build();
+        Trainer.Result result = new Trainer(this, loop, outDir).run(listeners);
+        return new Result(result.steps(), (float) result.bestMetric(), result.lastLoss(), result.seconds(),
+                result.tokensPerSecond(), outDir, result.metrics());
     }
 
-    private SplittableRandom stepRandom(int iter, int micro) {
-        return new SplittableRandom(settings.seed() * 1_000_003L + iter * 1_009L + micro);
+    @Override
+    public Gpt model() {
+        return model;
     }
 
-    /** The windows micro-batch {@code micro} of step {@code iter} trains on (its generator's first draw seeds dropout). */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public TokenDataset trainSplit() {
+        return train;
+    }
+
+    public TokenDataset valSplit() {
+        return val;
+    }
+
+    @Override
+    public Loss loss(int step, int micro, SplittableRandom random) {
+        TokenDataset.Batch batch = train.sample(settings.batchSize(), model.config.blockSize(), random);
+        return new Loss(model.loss(batch.inputs(), batch.targets(), settings.batchSize(), model.config.blockSize()),
+                (long) settings.batchSize() * model.config.blockSize());
+    }
+
+    /**
+     * The windows micro-batch {@code micro} of step {@code iter} trains on: drawn from {@link Trainer#stepRandom} after
+     * its first draw, which seeds dropout.
+     */
     public TokenDataset.Batch trainingBatch(int iter, int micro) {
-        SplittableRandom random = stepRandom(iter, micro);
+        SplittableRandom random = Trainer.stepRandom(settings.seed(), iter, micro);
         random.nextLong();
         return train.sample(settings.batchSize(), model.config.blockSize(), random);
+    }
+
+    /** {@code train_loss} and {@code val_loss}, nanoGPT's {@code estimate_loss}. */
+    @Override
+    public Map<String, Number> evaluate(int step, boolean last) {
+        float[] losses = estimateLoss();
+        Map<String, Number> metrics = new LinkedHashMap<>();
+        metrics.put("train_loss", losses[0]);
+        metrics.put("val_loss", losses[1]);
+        return metrics;
     }
 
     /** The {@code evalIters} windows every loss estimate reads from the train (0) or val (1) split. */
@@ -179,17 +163,219 @@ public final class GptTrainer {
         return out;
     }
 
-    /** The model and tokenizer in Hugging Face layout, written to a temp folder first and then swapped in. */
-    private void saveModel(Path directory) throws IOException {
-        ResumeState.replaceFiles(directory, this::writeModel);
-    }
-
-    private void saveState(int iter, float bestVal, AdamW optimizer) throws IOException {
-        ResumeState.save(outDir, this::writeModel, optimizer, Map.of("iter", iter, "best_val_loss", bestVal));
-    }
-
-    private void writeModel(Path directory) throws IOException {
+    /** The model and tokenizer in Hugging Face layout. */
+    @Override
+    public void save(Path directory) throws IOException {
         model.savePretrained(directory);
         tokenizer.save(directory);
+    }
+
+    @Override
+    public void restore(Path directory) throws IOException {
+        model.loadStateDict(Gpt.fromPretrained(directory).stateDict(), true);
+    }
+
+    /**
+     * Training hyper-parameters under nanoGPT's names, built by name; the defaults are the recipe of its
+     * character-level Shakespeare CPU run ({@code Settings.builder().maxIters(5000).build()}).
+     */
+    public static final class Settings {
+        private final int batchSize;
+        private final int gradientAccumulationSteps;
+        private final int maxIters;
+        private final int lrDecayIters;
+        private final float learningRate;
+        private final float minLr;
+        private final int warmupIters;
+        private final float weightDecay;
+        private final float beta1;
+        private final float beta2;
+        private final float gradClip;
+        private final int evalInterval;
+        private final int evalIters;
+        private final long seed;
+
+        private Settings(Builder b) {
+            this.batchSize = b.batchSize;
+            this.gradientAccumulationSteps = b.gradientAccumulationSteps;
+            this.maxIters = b.maxIters;
+            this.lrDecayIters = b.lrDecayIters != null ? b.lrDecayIters : b.maxIters;
+            this.learningRate = b.learningRate;
+            this.minLr = b.minLr;
+            this.warmupIters = b.warmupIters;
+            this.weightDecay = b.weightDecay;
+            this.beta1 = b.beta1;
+            this.beta2 = b.beta2;
+            this.gradClip = b.gradClip;
+            this.evalInterval = b.evalInterval;
+            this.evalIters = b.evalIters;
+            this.seed = b.seed;
+        }
+
+        /** The defaults, for callers that show or start from them. */
+        public static final Settings DEFAULTS = builder().build();
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Sequences per micro-batch. */
+        public int batchSize() {
+            return batchSize;
+        }
+
+        public int gradientAccumulationSteps() {
+            return gradientAccumulationSteps;
+        }
+
+        public int maxIters() {
+            return maxIters;
+        }
+
+        /** The step where the cosine decay reaches {@link #minLr}; {@link #maxIters} unless set. */
+        public int lrDecayIters() {
+            return lrDecayIters;
+        }
+
+        public float learningRate() {
+            return learningRate;
+        }
+
+        public float minLr() {
+            return minLr;
+        }
+
+        public int warmupIters() {
+            return warmupIters;
+        }
+
+        public float weightDecay() {
+            return weightDecay;
+        }
+
+        public float beta1() {
+            return beta1;
+        }
+
+        public float beta2() {
+            return beta2;
+        }
+
+        /** The global gradient norm to clip to; 0 turns clipping off. */
+        public float gradClip() {
+            return gradClip;
+        }
+
+        /** Steps between loss estimates (and checkpoints). */
+        public int evalInterval() {
+            return evalInterval;
+        }
+
+        /** Batches per split in each loss estimate. */
+        public int evalIters() {
+            return evalIters;
+        }
+
+        public long seed() {
+            return seed;
+        }
+
+        public static final class Builder {
+            private int batchSize = 12;
+            private int gradientAccumulationSteps = 1;
+            private int maxIters = 2000;
+            private Integer lrDecayIters;
+            private float learningRate = 1e-3f;
+            private float minLr = 1e-4f;
+            private int warmupIters = 100;
+            private float weightDecay = 0.1f;
+            private float beta1 = 0.9f;
+            private float beta2 = 0.99f;
+            private float gradClip = 1f;
+            private int evalInterval = 250;
+            private int evalIters = 20;
+            private long seed = 1337;
+
+            private Builder() {
+            }
+
+            public Builder batchSize(int batchSize) {
+                this.batchSize = batchSize;
+                return this;
+            }
+
+            public Builder gradientAccumulationSteps(int steps) {
+                this.gradientAccumulationSteps = steps;
+                return this;
+            }
+
+            public Builder maxIters(int maxIters) {
+                this.maxIters = maxIters;
+                return this;
+            }
+
+            public Builder lrDecayIters(int lrDecayIters) {
+                this.lrDecayIters = lrDecayIters;
+                return this;
+            }
+
+            public Builder learningRate(float learningRate) {
+                this.learningRate = learningRate;
+                return this;
+            }
+
+            public Builder minLr(float minLr) {
+                this.minLr = minLr;
+                return this;
+            }
+
+            public Builder warmupIters(int warmupIters) {
+                this.warmupIters = warmupIters;
+                return this;
+            }
+
+            public Builder weightDecay(float weightDecay) {
+                this.weightDecay = weightDecay;
+                return this;
+            }
+
+            public Builder beta1(float beta1) {
+                this.beta1 = beta1;
+                return this;
+            }
+
+            public Builder beta2(float beta2) {
+                this.beta2 = beta2;
+                return this;
+            }
+
+            public Builder gradClip(float gradClip) {
+                this.gradClip = gradClip;
+                return this;
+            }
+
+            public Builder evalInterval(int evalInterval) {
+                this.evalInterval = evalInterval;
+                return this;
+            }
+
+            public Builder evalIters(int evalIters) {
+                this.evalIters = evalIters;
+                return this;
+            }
+
+            public Builder seed(long seed) {
+                this.seed = seed;
+                return this;
+            }
+
+            public Settings build() {
+                if (batchSize < 1 || gradientAccumulationSteps < 1 || maxIters < 1 || evalInterval < 1 || evalIters < 1) {
+                    throw new IllegalArgumentException("batchSize, gradientAccumulationSteps, maxIters, evalInterval and "
+                            + "evalIters must be positive");
+                }
+                return new Settings(this);
+            }
+        }
     }
 }

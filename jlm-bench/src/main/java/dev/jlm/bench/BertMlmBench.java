@@ -1,6 +1,8 @@
 package dev.jlm.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.cli.LossPlot;
+import dev.jlm.cli.TrainCommand;
 import dev.jlm.models.bert.BertConfig;
 import dev.jlm.models.bert.BertForMaskedLM;
 import dev.jlm.models.bert.MaskedLmTrainer;
@@ -51,14 +53,15 @@ public final class BertMlmBench implements Callable<Integer> {
         MaskedLmTrainer.Settings settings = new MaskedLmTrainer.Settings(32, 128, 1_000_000, budget * 60, 5e-4f, 200, 0.01f,
                 0.15f, false, 500, 1337);
         Path dir = out != null ? out : Files.createTempDirectory("jlm-bert-mlm");
-        MaskedLmTrainer.Result result = new MaskedLmTrainer(model, tokenizer, train, test, settings, dir).run(false);
+        LossPlot plot = new LossPlot(dir.resolve("loss.png"), TrainCommand.BertMlm.TITLE);
+        MaskedLmTrainer.Result result = new MaskedLmTrainer(model, tokenizer, train, test, settings, dir).run(plot);
         System.out.printf("Reuters-21578 ModApte: %,d training / %,d test documents; WordPiece %,d tokens trained in %.1f s%n",
                 train.size(), test.size(), tokenizer.vocabSize(), tokenizerSeconds);
         System.out.printf("BERT 4x256 (%,d parameters), %.1f minutes: %d steps, %,.0f tokens/s%n", model.parameterCount(),
                 result.seconds() / 60, result.steps(), result.tokensPerSecond());
         System.out.printf("final training loss %.4f, held-out loss %.4f, masked-token accuracy %.4f%n", result.finalLoss(),
                 result.evalLoss(), result.maskedAccuracy());
-        System.out.println("plot: " + result.plot());
+        System.out.println("plot: " + plot.file());
         var json = new ObjectMapper().createObjectNode().put("bench", "bert-mlm").put("minutes", Math.round(result.seconds() / 6) / 10.0)
                 .put("masked_token_accuracy", Math.round(result.maskedAccuracy() * 10000) / 10000.0)
                 .put("final_loss", Math.round(result.finalLoss() * 10000) / 10000.0)

@@ -2,6 +2,9 @@ package dev.jlm.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jlm.cli.LossPlot;
+import dev.jlm.cli.ReutersFinetuneCommand;
+import dev.jlm.cli.TrainingProgress;
 import dev.jlm.models.PretrainedModels;
 import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
@@ -70,13 +73,17 @@ public final class ReutersBench implements Callable<Integer> {
         Path dir = out != null ? out : Files.createTempDirectory("jlm-reuters");
         ReutersFineTuner tuner = new ReutersFineTuner(model, Tokenizers.load(model.resolve("tokenizer.json").toString()), split,
                 settings, dir);
-        ReutersFineTuner.Result tuned = tuner.run(split.test(), !quick);
+        LossPlot plot = new LossPlot(dir.resolve("loss.png"), ReutersFinetuneCommand.TITLE);
+        ReutersFineTuner.Result tuned;
+        try (TrainingProgress progress = new TrainingProgress(ReutersFinetuneCommand.TITLE, !quick, null)) {
+            tuned = tuner.run(split.test(), progress, plot);
+        }
 
         System.out.printf("Reuters-21578 ModApte: %,d training / %,d test documents, %d categories%n", split.train().size(),
                 split.test().size(), split.categories().size());
         System.out.printf("fine-tuning: %d steps (%.2f epochs) in %.1f min, %,.0f tokens/s, final loss %.4f; plot %s%n",
                 tuned.steps(), (double) tuned.steps() / tuner.stepsPerEpoch(), tuned.seconds() / 60, tuned.tokensPerSecond(),
-                tuned.finalLoss(), tuned.plot());
+                tuned.finalLoss(), plot.file());
         System.out.println("MiniLM fine-tuned, per category:");
         System.out.print(tuned.report().table());
         System.out.printf("%-44s %9s %9s%n", "", "micro-F1", "macro-F1");

@@ -2,6 +2,9 @@ package dev.jlm.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jlm.cli.LossPlot;
+import dev.jlm.cli.SquadFinetuneCommand;
+import dev.jlm.cli.TrainingProgress;
 import dev.jlm.models.PretrainedModels;
 import dev.jlm.tasks.squad.SquadDataset;
 import dev.jlm.tasks.squad.SquadEvaluation;
@@ -104,8 +107,11 @@ public final class SquadBench implements Callable<Integer> {
                 stepsPerEpoch, budget / 60);
         SquadFineTuner.Settings settings = new SquadFineTuner.Settings(epochs, batchSize, accumulation, learningRate, 0.1f, 0.01f,
                 budget, 200, seed);
-        SquadFineTuner.Result result = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, settings, dir)
-                .run(!quick);
+        SquadFineTuner tuner = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, settings, dir);
+        SquadFineTuner.Result result;
+        try (TrainingProgress progress = new TrainingProgress(SquadFinetuneCommand.TITLE, !quick, null)) {
+            result = tuner.run(progress, new LossPlot(dir.resolve("loss.png"), SquadFinetuneCommand.TITLE));
+        }
 
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         long t0 = System.nanoTime();

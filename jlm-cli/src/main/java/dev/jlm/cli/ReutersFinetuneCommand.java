@@ -18,6 +18,8 @@ import java.util.concurrent.Callable;
                 + "binary cross-entropy, per-category thresholds chosen on a held-out tenth of the training documents; "
                 + "then scores the test documents.", "Resumes from OUT/last when a run was interrupted."})
 public final class ReutersFinetuneCommand implements Callable<Integer> {
+    public static final String TITLE = "Reuters fine-tuning";
+
     @Option(names = "--model", description = "Pretrained encoder directory or offline name (default: ${DEFAULT-VALUE}).")
     String model = "sentence-transformers/all-MiniLM-L6-v2";
     @Option(names = "--data", description = "Folder of reut2-NNN.sgm files or reuters21578.tar.gz (default: reuters21578 "
@@ -71,12 +73,16 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
         ReutersFineTuner tuner = new ReutersFineTuner(pretrained, Tokenizers.load(tokenizerFile.toString()), split, settings, out);
         System.out.printf("%,d training documents (a tenth held out for thresholds), %d categories; %d epoch(s) of %,d steps%n",
                 split.train().size(), split.categories().size(), epochs, tuner.stepsPerEpoch());
-        ReutersFineTuner.Result result = tuner.run(split.test(), !quiet);
+        LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
+        ReutersFineTuner.Result result;
+        try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, null)) {
+            result = tuner.run(split.test(), progress, plot);
+        }
         System.out.printf("%d steps in %.0f s (%,.0f tokens/s), final loss %.4f%n", result.steps(), result.seconds(),
                 result.tokensPerSecond(), result.finalLoss());
         System.out.printf("test (%,d documents): micro-F1 %.4f, macro-F1 %.4f%n", split.test().size(), result.report().microF1(),
                 result.report().macroF1());
-        System.out.println("model: " + out + "   plot: " + result.plot() + "   per-category table: jlm eval reuters --model " + out);
+        System.out.println("model: " + out + "   plot: " + plot.file() + "   per-category table: jlm eval reuters --model " + out);
         return 0;
     }
 }

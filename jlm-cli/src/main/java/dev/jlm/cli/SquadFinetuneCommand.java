@@ -21,6 +21,8 @@ import java.util.concurrent.Callable;
                 "Resumes from OUT/last when a run was interrupted. Without internet access to the SQuAD training sets, "
                         + "see 'jlm data pull squad' and the offline split in the README."})
 public final class SquadFinetuneCommand implements Callable<Integer> {
+    public static final String TITLE = "SQuAD fine-tuning";
+
     @Option(names = "--model", required = true, description = "Pretrained model directory or offline name "
             + "(e.g. sentence-transformers/all-MiniLM-L6-v2).")
     String model;
@@ -75,11 +77,15 @@ public final class SquadFinetuneCommand implements Callable<Integer> {
                 weightDecay, minutes * 60, saveSteps, seed);
         System.out.printf("%,d training questions → %,d windows of up to %d tokens; %d epoch(s) of %,d steps%n",
                 trainSet.questions().size(), features.size(), squad.maxSeqLength, epochs, (features.size() + batchSize * accumulation - 1) / (batchSize * accumulation));
-        SquadFineTuner.Result result = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, settings, out)
-                .run(!quiet);
+        SquadFineTuner tuner = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, settings, out);
+        LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
+        SquadFineTuner.Result result;
+        try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, null)) {
+            result = tuner.run(progress, plot);
+        }
         System.out.printf("%d/%d steps in %.0f s (%.1f windows/s, %,.0f tokens/s), final loss %.4f%n", result.steps(),
                 result.totalSteps(), result.seconds(), result.featuresPerSecond(), result.tokensPerSecond(), result.finalLoss());
-        System.out.println("model: " + out + "   plot: " + result.plot());
+        System.out.println("model: " + out + "   plot: " + plot.file());
         if (devSet != null) {
             PredictCommand.predictAndScore(predictor, devSet, dev, v2, squad.nullScoreDiffThreshold, out.resolve("eval"), json);
         }

@@ -25,7 +25,7 @@ public final class TrainCommand implements Runnable {
     @Command(name = "gpt", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Train a GPT on a text corpus (next-token prediction), nanoGPT style; resumes from --out/last.")
     public static final class Gpt2 implements Callable<Integer> {
-        static final String TITLE = "GPT pretraining";
+        public static final String TITLE = "GPT pretraining";
         private static final GptTrainer.Settings DEFAULTS = GptTrainer.Settings.DEFAULTS;
         private static final GptConfig CPU_MODEL = cpuModel(1);
 
@@ -126,6 +126,7 @@ public final class TrainCommand implements Runnable {
     @Command(name = "bert-mlm", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Pretrain a BERT with masked-language modelling on text files (one document per line); resumes from --out/last.")
     public static final class BertMlm implements Callable<Integer> {
+        public static final String TITLE = "BERT masked-LM pretraining";
         @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "FILES", description = "UTF-8 text files, one document per line.")
         java.util.List<Path> data;
         @Option(names = "--data", description = "More text files (same as FILES).")
@@ -194,10 +195,15 @@ public final class TrainCommand implements Runnable {
                     learningRate, warmup, 0.01f, maskProbability, wholeWordMasking, evalInterval, seed);
             System.out.printf("BERT: %d layers, width %d, %d heads, vocabulary %,d — %,d parameters; %,d training documents%n",
                     layers, hidden, heads, tok.vocabSize(), model.parameterCount(), train.size());
-            var result = new dev.jlm.models.bert.MaskedLmTrainer(model, tok, train, heldOut, settings, out).run(!quiet);
+            var trainer = new dev.jlm.models.bert.MaskedLmTrainer(model, tok, train, heldOut, settings, out);
+            LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
+            dev.jlm.models.bert.MaskedLmTrainer.Result result;
+            try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, null)) {
+                result = trainer.run(progress, plot);
+            }
             System.out.printf("%d steps in %.0f s (%,.0f tokens/s): loss %.4f, held-out masked-token accuracy %.4f%n",
                     result.steps(), result.seconds(), result.tokensPerSecond(), result.finalLoss(), result.maskedAccuracy());
-            System.out.println("model: " + out + "   plot: " + result.plot());
+            System.out.println("model: " + out + "   plot: " + plot.file());
             return 0;
         }
     }

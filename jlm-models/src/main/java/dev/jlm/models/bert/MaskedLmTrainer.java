@@ -1,22 +1,18 @@
 package dev.jlm.models.bert;
 
-import dev.jlm.models.train.ResumeState;
-import dev.jlm.models.train.TrainingMonitor;
+import dev.jlm.models.train.Trainer;
+import dev.jlm.models.train.TrainingListener;
+import dev.jlm.models.train.TrainingTask;
 import dev.jlm.tensor.F;
-import dev.jlm.tensor.GradMode;
 import dev.jlm.tensor.Memory;
-import dev.jlm.tensor.Tensor;
-import dev.jlm.tensor.optim.AdamW;
-import dev.jlm.tensor.optim.GradClip;
 import dev.jlm.tensor.optim.LrSchedule;
-import dev.jlm.tensor.optim.Optimizer;
 import dev.jlm.text.EncodeOptions;
 import dev.jlm.text.Tokenizer;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -24,10 +20,11 @@ import java.util.SplittableRandom;
 /**
  * Masked-language-model pretraining (BERT's recipe): documents are tokenized into one stream, cut into random
  * windows wrapped in {@code [CLS] … [SEP]}, and 15% of the tokens (or of the words, with whole-word masking) are
- * chosen for prediction — 80% replaced by {@code [MASK]}, 10% by a random token, 10% left as they are. AdamW with linear warmup and decay; the last state is
- * saved for resume, and batches and masks are drawn from generators seeded per step.
+ * chosen for prediction — 80% replaced by {@code [MASK]}, 10% by a random token, 10% left as they are. The
+ * {@link Trainer} runs it: AdamW with linear warmup and decay, the latest model in the output folder, held-out loss and
+ * masked-token accuracy at every checkpoint; batches and masks are drawn from the loop's per-step generators.
  */
-public final class MaskedLmTrainer {
+public final class MaskedLmTrainer implements TrainingTask {
     /** Training settings; the run stops at {@code maxSteps} or after {@code maxSeconds}, whichever comes first. */
     public record Settings(int batchSize, int sequenceLength, int maxSteps, double maxSeconds, float learningRate,
                            int warmupSteps, float weightDecay, float maskProbability, boolean wholeWordMasking,
@@ -36,7 +33,7 @@ public final class MaskedLmTrainer {
 
     /** What a finished run reports. */
     public record Result(int steps, float finalLoss, double maskedAccuracy, double evalLoss, double seconds,
-                         double tokensPerSecond, Path plot) {
+                         double tokensPerSecond) {
     }
 
     private final BertForMaskedLM model;
@@ -137,94 +134,74 @@ public final class MaskedLmTrainer {
     }
 
     /** Trains (resuming from {@code outDir/last} when present); evaluates masked-token accuracy on held-out text. */
-    public Result run(boolean showProgress) throws IOException {
-        AdamW optimizer = new AdamW(Optimizer.decayMatricesOnly(model, settings.weightDecay()), settings.learningRate(),
-                0.9f, 0.999f, 1e-6f);
-        LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), settings.warmupSteps(), settings.maxSteps());
-        int step = 0;
-        Path last = ResumeState.folder(outDir);
-        if (Files.isDirectory(last)) {
-            model.loadStateDict(BertForMaskedLM.fromPretrained(last).stateDict(), true);
-            step = ResumeState.restore(outDir, optimizer).get("step").asInt();
-        }
-        int tokensPerStep = settings.batchSize() * settings.sequenceLength();
-        long start = System.nanoTime();
-        float loss = Float.NaN;
-        int done = 0;
-        try (TrainingMonitor monitor = new TrainingMonitor(outDir, "BERT masked-LM pretraining", step, settings.maxSteps(), showProgress)) {
-            while (step < settings.maxSteps() && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
-                long t0 = System.nanoTime();
-                optimizer.setLearningRate(schedule.at(step));
-                model.train(true);
-                SplittableRandom random = new SplittableRandom(settings.seed() * 1_000_003L + step);
-                model.reseedDropout(random.nextLong());
-                Batch batch = sample(train, random);
-                try (var scope = Memory.scope()) {
-                    Tensor l = model.loss(batch.inputs(), null, batch.attention(), batch.labels(), settings.batchSize(),
-                            settings.sequenceLength());
-                    loss = l.item();
-                    l.backward();
-                    GradClip.clipGradNorm(model.parameters(), 1f);
-                    optimizer.step();
-                    optimizer.zeroGrad();
-                }
-                step++;
-                done++;
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                double eta = Math.min((settings.maxSteps() - step) * elapsed / done, settings.maxSeconds() - elapsed);
-                monitor.step(step, loss, tokensPerStep / ((System.nanoTime() - t0) / 1e9), eta, Map.of("lr", schedule.at(step)));
-                if (step % settings.evalInterval() == 0) {
-                    double[] eval = evaluate(20);
-                    monitor.evaluation(step, Map.of("val_loss", eval[0], "masked_token_accuracy", eval[1]));
-                    save(step, optimizer);
-                }
-            }
-            double[] eval = evaluate(50);
-            monitor.evaluation(step, Map.of("val_loss", eval[0], "masked_token_accuracy", eval[1]));
-            save(step, optimizer);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(step, loss, eval[1], eval[0], seconds, (double) done * tokensPerStep / seconds, monitor.plotFile());
-        }
+    public Result run(TrainingListener... listeners) throws IOException {
+        Trainer.Settings loop = Trainer.Settings.builder()
+                .maxSteps(settings.maxSteps()).maxSeconds(settings.maxSeconds())
+                .schedule(LrSchedule.warmupLinear(settings.learningRate(), settings.warmupSteps(), settings.maxSteps()))
+                .beta1(0.9f).beta2(0.999f).eps(1e-6f).weightDecay(settings.weightDecay()).maxGradNorm(1f)
+                .evalInterval(settings.evalInterval()).saveInterval(settings.evalInterval()).seed(settings.seed())
+                .build();
+        Trainer.Result result = new Trainer(this, loop, outDir).run(listeners);
+        Map<String, Number> eval = result.lastEvaluation();
+        return new Result(result.steps(), result.lastLoss(), eval.getOrDefault("masked_token_accuracy", Double.NaN).doubleValue(),
+                eval.getOrDefault("val_loss", Double.NaN).doubleValue(), result.seconds(), result.tokensPerSecond());
+    }
+
+    @Override
+    public BertForMaskedLM model() {
+        return model;
+    }
+
+    @Override
+    public Loss loss(int step, int micro, SplittableRandom random) {
+        Batch batch = sample(train, random);
+        return new Loss(model.loss(batch.inputs(), null, batch.attention(), batch.labels(), settings.batchSize(),
+                settings.sequenceLength()), (long) settings.batchSize() * settings.sequenceLength());
+    }
+
+    /** {@code val_loss} and {@code masked_token_accuracy} on 20 fixed held-out batches, 50 at the end of the run. */
+    @Override
+    public Map<String, Number> evaluate(int step, boolean last) {
+        double[] eval = heldOut(last ? 50 : 20);
+        Map<String, Number> metrics = new LinkedHashMap<>();
+        metrics.put("val_loss", eval[0]);
+        metrics.put("masked_token_accuracy", eval[1]);
+        return metrics;
     }
 
     /** {mean loss, masked-token accuracy} over {@code batches} fixed held-out batches. */
-    public double[] evaluate(int batches) {
-        boolean wasTraining = model.isTraining();
-        model.eval();
+    private double[] heldOut(int batches) {
         double lossSum = 0;
         long correct = 0;
         long total = 0;
         SplittableRandom random = new SplittableRandom(settings.seed() + 424242);
-        try (var off = GradMode.off()) {
-            for (int i = 0; i < batches; i++) {
-                Batch batch = sample(heldOut, random);
-                try (var scope = Memory.scope()) {
-                    BertForMaskedLM.Prediction p = model.predictMasked(batch.inputs(), null, batch.attention(), batch.labels(),
-                            settings.batchSize(), settings.sequenceLength());
-                    lossSum += F.crossEntropy(p.logits(), p.labels(), -100).item();
-                    int[] predicted = F.argmax(p.logits(), -1);
-                    for (int row = 0; row < predicted.length; row++) {
-                        if (p.labels()[row] != -100) {
-                            total++;
-                            correct += predicted[row] == p.labels()[row] ? 1 : 0;
-                        }
+        for (int i = 0; i < batches; i++) {
+            Batch batch = sample(heldOut, random);
+            try (var scope = Memory.scope()) {
+                BertForMaskedLM.Prediction p = model.predictMasked(batch.inputs(), null, batch.attention(), batch.labels(),
+                        settings.batchSize(), settings.sequenceLength());
+                lossSum += F.crossEntropy(p.logits(), p.labels(), -100).item();
+                int[] predicted = F.argmax(p.logits(), -1);
+                for (int row = 0; row < predicted.length; row++) {
+                    if (p.labels()[row] != -100) {
+                        total++;
+                        correct += predicted[row] == p.labels()[row] ? 1 : 0;
                     }
                 }
             }
-        } finally {
-            model.train(wasTraining);
         }
         return new double[] {lossSum / batches, (double) correct / Math.max(1, total)};
     }
 
-    /** The model (HF layout) with tokenizer in {@code outDir}, plus optimizer and step in {@code outDir/last}. */
-    private void save(int step, AdamW optimizer) throws IOException {
-        ResumeState.save(outDir, this::writeModel, optimizer, Map.of("step", step));
-        ResumeState.replaceFiles(outDir, this::writeModel);
-    }
-
-    private void writeModel(Path directory) throws IOException {
+    /** The model (Hugging Face layout) with its tokenizer. */
+    @Override
+    public void save(Path directory) throws IOException {
         model.savePretrained(directory);
         tokenizer.save(directory);
+    }
+
+    @Override
+    public void restore(Path directory) throws IOException {
+        model.loadStateDict(BertForMaskedLM.fromPretrained(directory).stateDict(), true);
     }
 }

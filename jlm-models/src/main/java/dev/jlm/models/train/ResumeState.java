@@ -20,24 +20,24 @@ import java.util.stream.Stream;
  * and {@code trainer_state.json}. It is written whole into a temporary folder and swapped in, so an interruption
  * leaves either the previous save or the new one, never half of each.
  */
-public final class ResumeState {
+final class ResumeState {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Writes the model's (and tokenizer's) files into a folder. */
     @FunctionalInterface
-    public interface Writer {
+    interface Writer {
         void write(Path directory) throws IOException;
     }
 
     private ResumeState() {
     }
 
-    public static Path folder(Path outDir) {
+    static Path folder(Path outDir) {
         return outDir.resolve("last");
     }
 
     /** Saves model files, optimizer state and trainer fields as {@code outDir/last}. */
-    public static void save(Path outDir, Writer model, Optimizer optimizer, Map<String, Object> trainer) throws IOException {
+    static void save(Path outDir, Writer model, Optimizer optimizer, Map<String, Object> trainer) throws IOException {
         Path temp = outDir.resolve("last.saving");
         deleteTree(temp);
         Files.createDirectories(temp);
@@ -57,7 +57,7 @@ public final class ResumeState {
     }
 
     /** Restores the optimizer from {@code outDir/last} and returns the trainer fields. */
-    public static JsonNode restore(Path outDir, Optimizer optimizer) throws IOException {
+    static JsonNode restore(Path outDir, Optimizer optimizer) throws IOException {
         Path last = folder(outDir);
         Map<String, float[]> state = new LinkedHashMap<>();
         try (SafeTensors st = SafeTensors.open(last.resolve("optimizer.safetensors"))) {
@@ -70,7 +70,7 @@ public final class ResumeState {
     }
 
     /** Writes files into {@code directory} through a temporary sibling folder, replacing them file by file. */
-    public static void replaceFiles(Path directory, Writer files) throws IOException {
+    static void replaceFiles(Path directory, Writer files) throws IOException {
         Path temp = directory.resolveSibling(directory.getFileName() + ".saving");
         deleteTree(temp);
         Files.createDirectories(temp);
@@ -85,7 +85,7 @@ public final class ResumeState {
         deleteTree(temp);
     }
 
-    public static void deleteTree(Path path) throws IOException {
+    static void deleteTree(Path path) throws IOException {
         if (!Files.exists(path)) {
             return;
         }

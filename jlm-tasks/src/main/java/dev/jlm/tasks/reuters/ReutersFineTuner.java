@@ -6,15 +6,14 @@ import dev.jlm.models.bert.Bert;
 import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.models.bert.PaddedBatch;
 import dev.jlm.models.train.EpochOrder;
-import dev.jlm.models.train.ResumeState;
-import dev.jlm.models.train.TrainingMonitor;
+import dev.jlm.models.train.Trainer;
+import dev.jlm.models.train.TrainingListener;
+import dev.jlm.models.train.TrainingTask;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.GradMode;
 import dev.jlm.tensor.Memory;
 import dev.jlm.tensor.Tensor;
-import dev.jlm.tensor.optim.AdamW;
-import dev.jlm.tensor.optim.GradientAccumulator;
 import dev.jlm.tensor.optim.LrSchedule;
 import dev.jlm.tensor.optim.ParamGroup;
 import dev.jlm.text.EncodeOptions;
@@ -31,6 +30,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -41,7 +41,7 @@ import java.util.stream.IntStream;
  * thresholds (and to report micro-F1 after each epoch); the test set is only ever scored. The output folder holds the
  * model (HF layout), its tokenizer and {@value #LABELS_FILE}.
  */
-public final class ReutersFineTuner {
+public final class ReutersFineTuner implements TrainingTask {
     /** Category names, thresholds and the truncation length, next to the fine-tuned model. */
     public static final String LABELS_FILE = "reuters_labels.json";
 
@@ -57,7 +57,7 @@ public final class ReutersFineTuner {
 
     /** What a finished run reports: the test evaluation and the training figures. */
     public record Result(ClassificationMetrics.Report report, int steps, double seconds, double tokensPerSecond,
-                         float finalLoss, Path plot) {
+                         float finalLoss) {
     }
 
     /** A fine-tuned classifier: model, tokenizer, categories and their thresholds. */
@@ -143,13 +143,17 @@ public final class ReutersFineTuner {
     private final BertForSequenceClassification model;
     private final Tokenizer tokenizer;
     private final List<String> categories;
-    private final List<ReutersDocument> train;
-    private final List<ReutersDocument> validation;
+    private final List<ReutersDocument> validationDocuments;
     private final List<Encoding> trainEncodings;
     private final boolean[][] trainLabels;
     private final Settings settings;
     private final Path outDir;
     private final EpochOrder order;
+    /** The step count the model stands at in this run (-1 before its first step), to key {@link #validation} by. */
+    private int trainedSteps = -1;
+    /** The validation slice's probabilities under the model after {@link #validatedAt} steps. */
+    private double[][] validation;
+    private int validatedAt = -1;
 
     /**
      * A fresh head on the encoder in {@code pretrained} (for [CLS] pooling, a pooler is added when the checkpoint has
@@ -170,8 +174,7 @@ public final class ReutersFineTuner {
         for (int i = 0; i < split.train().size(); i++) {
             (i % 10 == 9 ? held : fit).add(split.train().get(i));
         }
-        this.train = fit;
-        this.validation = held;
+        this.validationDocuments = held;
         this.trainEncodings = encode(tokenizer, fit, settings.maxLength());
         this.trainLabels = MultiLabelDecisions.labels(fit, categories);
         model.classifier.bias.assign(Tensor.of(logOdds(trainLabels, categories.size()), categories.size()));
@@ -201,99 +204,101 @@ public final class ReutersFineTuner {
                 EncodeOptions.DEFAULT.withMaxLength(maxLength, EncodeOptions.Truncation.LONGEST_FIRST));
     }
 
+    @Override
     public int stepsPerEpoch() {
         return order.stepsPerEpoch();
     }
 
-    /** Trains (resuming from {@code outDir/last}), chooses thresholds on the validation slice, saves, scores {@code test}. */
-    public Result run(List<ReutersDocument> test, boolean showProgress) throws IOException {
-        AdamW optimizer = new AdamW(groups(), settings.learningRate(), 0.9f, 0.999f, 1e-8f);
-        GradientAccumulator updater = new GradientAccumulator(optimizer, 1, 1f);
+    /**
+     * Trains (resuming from {@code outDir/last}), with the validation slice's micro-F1 after every epoch; saves the
+     * classifier (thresholds chosen on the validation slice) at every checkpoint and scores {@code test} with the last.
+     */
+    public Result run(List<ReutersDocument> test, TrainingListener... listeners) throws IOException {
         int totalSteps = settings.epochs() * stepsPerEpoch();
-        LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), Math.round(settings.warmupRatio() * totalSteps),
-                totalSteps);
-        int step = 0;
-        if (Files.isDirectory(ResumeState.folder(outDir))) {
-            model.loadStateDict(BertForSequenceClassification.fromPretrained(ResumeState.folder(outDir), true).stateDict(), true);
-            step = ResumeState.restore(outDir, optimizer).get("step").asInt();
-        }
-        long start = System.nanoTime();
-        long tokens = 0;
-        int done = 0;
-        float loss = Float.NaN;
-        double[][] validationProbabilities = null;
-        int validatedAt = -1;
-        try (TrainingMonitor monitor = new TrainingMonitor(outDir, "Reuters fine-tuning", step, totalSteps, showProgress)) {
-            while (step < totalSteps && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
-                long t0 = System.nanoTime();
-                int[] rows = order.batch(step);
-                List<Encoding> encodings = new ArrayList<>();
-                float[] targets = new float[rows.length * categories.size()];
-                for (int b = 0; b < rows.length; b++) {
-                    encodings.add(trainEncodings.get(rows[b]));
-                    for (int c = 0; c < categories.size(); c++) {
-                        targets[b * categories.size() + c] = trainLabels[rows[b]][c] ? 1f : 0f;
-                    }
-                }
-                PaddedBatch batch = pad(encodings);
-                optimizer.setLearningRate(schedule.at(step));
-                model.train(true);
-                model.reseedDropout(settings.seed() * 1_000_003L + step);
-                try (var scope = Memory.scope()) {
-                    Tensor logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
-                    Tensor l = model.loss(logits, Tensor.of(targets, rows.length, categories.size()));
-                    loss = l.item();
-                    updater.backward(l);
-                }
-                step++;
-                done++;
-                tokens += batch.tokens();
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                double eta = Math.min((totalSteps - step) * elapsed / done, settings.maxSeconds() - elapsed);
-                monitor.step(step, loss, batch.tokens() / ((System.nanoTime() - t0) / 1e9), eta,
-                        Map.of("lr", schedule.at(step), "epoch", (double) step / stepsPerEpoch()));
-                if (step % stepsPerEpoch() == 0) {
-                    validationProbabilities = validationProbabilities();
-                    validatedAt = step;
-                    monitor.evaluation(step, Map.of("epoch", step / stepsPerEpoch(), "val_micro_f1",
-                            validationMicroF1(validationProbabilities)));
-                    if (step < totalSteps) {
-                        ResumeState.save(outDir, model::savePretrained, optimizer, Map.of("step", step));
-                    }
-                }
-            }
-            ResumeState.save(outDir, model::savePretrained, optimizer, Map.of("step", step));
-            double seconds = (System.nanoTime() - start) / 1e9;
-            if (validatedAt != step) {
-                validationProbabilities = validationProbabilities();
-            }
-            Classifier classifier = new Classifier(model, tokenizer, categories, thresholds(validationProbabilities),
-                    settings.maxLength());
-            ResumeState.replaceFiles(outDir, classifier::save);
-            monitor.plot();
-            return new Result(classifier.evaluate(test, 16), step, seconds, tokens / Math.max(1e-9, seconds), loss,
-                    monitor.plotFile());
-        }
+        Trainer.Settings loop = Trainer.Settings.builder()
+                .maxSteps(totalSteps).maxSeconds(settings.maxSeconds())
+                .schedule(LrSchedule.warmupLinear(settings.learningRate(), Math.round(settings.warmupRatio() * totalSteps),
+                        totalSteps))
+                .beta1(0.9f).beta2(0.999f).eps(1e-8f).weightDecay(settings.weightDecay()).maxGradNorm(1f)
+                .evalInterval(stepsPerEpoch()).saveInterval(stepsPerEpoch()).seed(settings.seed())
+                .build();
+        Trainer.Result result = new Trainer(this, loop, outDir).run(listeners);
+        return new Result(classifier(result.steps()).evaluate(test, 16), result.steps(), result.seconds(),
+                result.tokensPerSecond(), result.lastLoss());
     }
 
-    /** Per validation document, each category's probability under the model as it stands. */
-    private double[][] validationProbabilities() {
-        return new Classifier(model, tokenizer, categories, new double[0], settings.maxLength()).probabilities(validation, 16);
+    @Override
+    public BertForSequenceClassification model() {
+        return model;
+    }
+
+    @Override
+    public Loss loss(int step, int micro, SplittableRandom random) {
+        int[] rows = order.batch(step);
+        List<Encoding> encodings = new ArrayList<>();
+        float[] targets = new float[rows.length * categories.size()];
+        for (int b = 0; b < rows.length; b++) {
+            encodings.add(trainEncodings.get(rows[b]));
+            for (int c = 0; c < categories.size(); c++) {
+                targets[b * categories.size() + c] = trainLabels[rows[b]][c] ? 1f : 0f;
+            }
+        }
+        PaddedBatch batch = pad(encodings);
+        trainedSteps = step + 1;
+        Tensor logits = model.forward(batch.ids(), batch.typeIds(), batch.attention(), batch.size(), batch.length());
+        return new Loss(model.loss(logits, Tensor.of(targets, rows.length, categories.size())), batch.tokens());
+    }
+
+    /** {@code epoch} and {@code val_micro_f1}, micro-F1 on the validation slice. */
+    @Override
+    public Map<String, Number> evaluate(int step, boolean last) {
+        Map<String, Number> metrics = new LinkedHashMap<>();
+        metrics.put("epoch", step % stepsPerEpoch() == 0 ? (Number) (step / stepsPerEpoch()) : (double) step / stepsPerEpoch());
+        metrics.put("val_micro_f1", validationMicroF1(validationProbabilities(step)));
+        return metrics;
+    }
+
+    /** The classifier, its thresholds chosen on the validation slice. */
+    @Override
+    public void save(Path directory) throws IOException {
+        classifier(trainedSteps).save(directory);
+    }
+
+    @Override
+    public void restore(Path directory) throws IOException {
+        model.loadStateDict(BertForSequenceClassification.fromPretrained(directory, true).stateDict(), true);
+    }
+
+    /** The model as it stands after {@code step} steps, with thresholds chosen for it on the validation slice. */
+    private Classifier classifier(int step) {
+        return new Classifier(model, tokenizer, categories, thresholds(validationProbabilities(step)), settings.maxLength());
+    }
+
+    /** Per validation document, each category's probability after {@code step} steps; computed once per step. */
+    private double[][] validationProbabilities(int step) {
+        if (step != validatedAt) {
+            validation = new Classifier(model, tokenizer, categories, new double[0], settings.maxLength())
+                    .probabilities(validationDocuments, 16);
+            validatedAt = step;
+        }
+        return validation;
     }
 
     private double[] thresholds(double[][] validationProbabilities) {
-        return MultiLabelDecisions.chooseThresholds(validationProbabilities, MultiLabelDecisions.labels(validation, categories),
-                MultiLabelDecisions.Thresholds.PER_CATEGORY);
+        return MultiLabelDecisions.chooseThresholds(validationProbabilities,
+                MultiLabelDecisions.labels(validationDocuments, categories), MultiLabelDecisions.Thresholds.PER_CATEGORY);
     }
 
     /** Micro-F1 on the validation slice with thresholds tuned on it: optimistic, but it shows whether training still helps. */
     private double validationMicroF1(double[][] probabilities) {
         boolean[][] predicted = MultiLabelDecisions.assign(probabilities, thresholds(probabilities));
-        return ClassificationMetrics.multiLabel(categories, MultiLabelDecisions.labels(validation, categories), predicted).microF1();
+        return ClassificationMetrics.multiLabel(categories, MultiLabelDecisions.labels(validationDocuments, categories), predicted)
+                .microF1();
     }
 
     /** The encoder's matrices (decayed) and other tensors at the base rate; the new head at the scaled rate. */
-    private List<ParamGroup> groups() {
+    @Override
+    public List<ParamGroup> parameterGroups(float weightDecay) {
         List<List<String>> names = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         List<List<Tensor>> params = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         model.namedParameters().forEach((name, p) -> {
@@ -303,9 +308,9 @@ public final class ReutersFineTuner {
             params.get(group).add(p);
         });
         float headScale = settings.headLearningRateScale();
-        return List.of(new ParamGroup(names.get(0), params.get(0), settings.weightDecay()),
+        return List.of(new ParamGroup(names.get(0), params.get(0), weightDecay),
                 new ParamGroup(names.get(1), params.get(1), 0f),
-                new ParamGroup(names.get(2), params.get(2), settings.weightDecay(), headScale),
+                new ParamGroup(names.get(2), params.get(2), weightDecay, headScale),
                 new ParamGroup(names.get(3), params.get(3), 0f, headScale));
     }
 

@@ -3,36 +3,32 @@ package dev.jlm.tasks.squad;
 import dev.jlm.models.bert.BertForQuestionAnswering;
 import dev.jlm.models.bert.PaddedBatch;
 import dev.jlm.models.train.EpochOrder;
-import dev.jlm.models.train.ResumeState;
-import dev.jlm.models.train.TrainingMonitor;
+import dev.jlm.models.train.Trainer;
+import dev.jlm.models.train.TrainingListener;
+import dev.jlm.models.train.TrainingTask;
 import dev.jlm.tensor.GradMode;
 import dev.jlm.tensor.Memory;
 import dev.jlm.tensor.Tensor;
-import dev.jlm.tensor.optim.AdamW;
-import dev.jlm.tensor.optim.GradientAccumulator;
 import dev.jlm.tensor.optim.LrSchedule;
-import dev.jlm.tensor.optim.Optimizer;
 import dev.jlm.text.Tokenizer;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * Extractive-QA fine-tuning as {@code run_qa.py} trains: the mean of the start and end cross-entropies over windows in
- * shuffled batches, AdamW (weight decay on matrices only) with linear warmup and decay to zero over all epochs,
- * gradient clipping at 1. The model is saved (HF layout, with the tokenizer) in the output folder; {@code last/}
- * holds the optimizer and step for resume. Batches are fixed by the seed and step, so a resumed run sees the
- * same data as an uninterrupted one.
+ * Extractive-QA fine-tuning as {@code run_qa.py} trains, run by the {@link Trainer}: the mean of the start and end
+ * cross-entropies over windows in shuffled batches, AdamW (weight decay on matrices only) with linear warmup and
+ * decay to zero over all epochs, gradient clipping at 1. The model is saved (HF layout, with the tokenizer) in the
+ * output folder at every checkpoint. Batches are fixed by the seed and step ({@link EpochOrder}).
  */
-public final class SquadFineTuner {
+public final class SquadFineTuner implements TrainingTask {
     /**
      * @param batchSize                 windows per forward/backward pass
      * @param gradientAccumulationSteps passes whose gradients make one optimizer step (HF's name): a step sees
@@ -49,7 +45,7 @@ public final class SquadFineTuner {
 
     /** What a finished (or stopped) run reports. */
     public record Result(int steps, int totalSteps, float finalLoss, double seconds, double featuresPerSecond,
-                         double tokensPerSecond, Path plot) {
+                         double tokensPerSecond) {
     }
 
     private final BertForQuestionAnswering model;
@@ -58,6 +54,8 @@ public final class SquadFineTuner {
     private final Settings settings;
     private final Path outDir;
     private final EpochOrder order;
+    private int windowsStep = -1;
+    private List<SquadFeatures.Feature> windows;
 
     public SquadFineTuner(BertForQuestionAnswering model, Tokenizer tokenizer, List<SquadFeatures.Feature> features,
                           Settings settings, Path outDir) {
@@ -72,66 +70,65 @@ public final class SquadFineTuner {
         this.order = new EpochOrder(features.size(), settings.windowsPerStep(), settings.seed());
     }
 
+    @Override
     public int stepsPerEpoch() {
         return order.stepsPerEpoch();
     }
 
     /** Trains from the start or from {@code outDir/last}, and saves the model in {@code outDir}. */
-    public Result run(boolean showProgress) throws IOException {
-        AdamW optimizer = new AdamW(Optimizer.decayMatricesOnly(model, settings.weightDecay()), settings.learningRate(),
-                0.9f, 0.999f, 1e-8f);
+    public Result run(TrainingListener... listeners) throws IOException {
         int totalSteps = settings.epochs() * stepsPerEpoch();
-        LrSchedule schedule = LrSchedule.warmupLinear(settings.learningRate(), Math.round(settings.warmupRatio() * totalSteps),
-                totalSteps);
-        int step = 0;
-        if (Files.isDirectory(ResumeState.folder(outDir))) {
-            model.loadStateDict(BertForQuestionAnswering.fromPretrained(ResumeState.folder(outDir)).stateDict(), true);
-            step = ResumeState.restore(outDir, optimizer).get("step").asInt();
+        Trainer.Settings loop = Trainer.Settings.builder()
+                .maxSteps(totalSteps).maxSeconds(settings.maxSeconds())
+                .schedule(LrSchedule.warmupLinear(settings.learningRate(), Math.round(settings.warmupRatio() * totalSteps),
+                        totalSteps))
+                .beta1(0.9f).beta2(0.999f).eps(1e-8f).weightDecay(settings.weightDecay())
+                .gradientAccumulationSteps(settings.gradientAccumulationSteps()).maxGradNorm(1f)
+                .saveInterval(settings.saveEvery()).seed(settings.seed())
+                .build();
+        Trainer.Result result = new Trainer(this, loop, outDir).run(listeners);
+        return new Result(result.steps(), totalSteps, result.lastLoss(), result.seconds(),
+                result.stepsThisRun() * (double) settings.windowsPerStep() / result.seconds(), result.tokensPerSecond());
+    }
+
+    @Override
+    public BertForQuestionAnswering model() {
+        return model;
+    }
+
+    /** Near-equal passes over the step's windows (fewer when the epoch's last batch is short). */
+    @Override
+    public int microBatches(int step, int gradientAccumulationSteps) {
+        return Math.min(gradientAccumulationSteps, windowsOf(step).size());
+    }
+
+    @Override
+    public Loss loss(int step, int micro, SplittableRandom random) {
+        List<SquadFeatures.Feature> windows = windowsOf(step);
+        int passes = microBatches(step, settings.gradientAccumulationSteps());
+        Batch batch = Batch.of(windows.subList(micro * windows.size() / passes, (micro + 1) * windows.size() / passes));
+        return new Loss(model.loss(batch.logits(model), batch.starts(), batch.ends()), batch.inputs().tokens());
+    }
+
+    /** The windows of training step {@code step}, computed once per step. */
+    private List<SquadFeatures.Feature> windowsOf(int step) {
+        if (step != windowsStep) {
+            windows = batchAt(step);
+            windowsStep = step;
         }
-        long start = System.nanoTime();
-        long tokens = 0;
-        int done = 0;
-        float loss = Float.NaN;
-        try (TrainingMonitor monitor = new TrainingMonitor(outDir, "SQuAD fine-tuning", step, totalSteps, showProgress)) {
-            while (step < totalSteps && (System.nanoTime() - start) / 1e9 < settings.maxSeconds()) {
-                long t0 = System.nanoTime();
-                List<SquadFeatures.Feature> windows = batchAt(step);
-                optimizer.setLearningRate(schedule.at(step));
-                model.train(true);
-                model.reseedDropout(settings.seed() * 1_000_003L + step);
-                int stepTokens = 0;
-                double stepLoss = 0;
-                // Near-equal passes, so the mean of their mean losses is the step's mean loss.
-                int passes = Math.min(settings.gradientAccumulationSteps(), windows.size());
-                GradientAccumulator updater = new GradientAccumulator(optimizer, passes, 1f);
-                for (int pass = 0; pass < passes; pass++) {
-                    Batch batch = Batch.of(windows.subList(pass * windows.size() / passes, (pass + 1) * windows.size() / passes));
-                    try (var scope = Memory.scope()) {
-                        Tensor[] logits = batch.logits(model);
-                        Tensor l = model.loss(logits, batch.starts(), batch.ends());
-                        stepLoss += l.item() / passes;
-                        updater.backward(l);
-                    }
-                    stepTokens += batch.inputs().tokens();
-                }
-                loss = (float) stepLoss;
-                step++;
-                done++;
-                tokens += stepTokens;
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                double eta = Math.min((totalSteps - step) * elapsed / done, settings.maxSeconds() - elapsed);
-                monitor.step(step, loss, stepTokens / ((System.nanoTime() - t0) / 1e9), eta,
-                        Map.of("lr", schedule.at(step), "epoch", (double) step / stepsPerEpoch()));
-                if (step % settings.saveEvery() == 0 && step < totalSteps) {
-                    save(step, optimizer);
-                }
-            }
-            save(step, optimizer);
-            monitor.plot();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(step, totalSteps, loss, seconds, done * (double) settings.windowsPerStep() / seconds, tokens / seconds,
-                    monitor.plotFile());
-        }
+        return windows;
+    }
+
+    /** The model (Hugging Face layout) with its tokenizer. */
+    @Override
+    public void save(Path directory) throws IOException {
+        model.savePretrained(directory);
+        tokenizer.save(directory);
+    }
+
+    @Override
+    public void restore(Path directory) throws IOException {
+        model.loadStateDict(BertForQuestionAnswering.fromPretrained(directory).stateDict(), true);
     }
 
     /**
@@ -167,16 +164,6 @@ public final class SquadFineTuner {
             out.add(features.get(i));
         }
         return out;
-    }
-
-    private void save(int step, AdamW optimizer) throws IOException {
-        ResumeState.save(outDir, this::writeModel, optimizer, Map.of("step", step));
-        ResumeState.replaceFiles(outDir, this::writeModel);
-    }
-
-    private void writeModel(Path directory) throws IOException {
-        model.savePretrained(directory);
-        tokenizer.save(directory);
     }
 
     /**

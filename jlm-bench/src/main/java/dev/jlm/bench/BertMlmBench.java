@@ -50,8 +50,8 @@ public final class BertMlmBench implements Callable<Integer> {
         double budget = quick ? 0.5 : minutes;
         BertConfig config = new BertConfig(tokenizer.vocabSize(), 256, 4, 4, 1024, "gelu", 0.1f, 0.1f, 128, 2, 1e-12f);
         BertForMaskedLM model = new BertForMaskedLM(config, 1337);
-        MaskedLmTrainer.Settings settings = new MaskedLmTrainer.Settings(32, 128, 1_000_000, budget * 60, 5e-4f, 200, 0.01f,
-                0.15f, false, 500, 1337);
+        MaskedLmTrainer.Settings settings = MaskedLmTrainer.Settings.builder().maxSteps(1_000_000).maxSeconds(budget * 60)
+                .build();
         Path dir = out != null ? out : Files.createTempDirectory("jlm-bert-mlm");
         LossPlot plot = new LossPlot(dir.resolve("loss.png"), TrainCommand.BertMlm.TITLE);
         MaskedLmTrainer.Result result = new MaskedLmTrainer(model, tokenizer, train, test, settings, dir).run(plot);

@@ -4,15 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jlm.cli.LossPlot;
 import dev.jlm.cli.ReutersFinetuneCommand;
+import dev.jlm.cli.ReutersTrainingOptions;
 import dev.jlm.cli.TrainingProgress;
 import dev.jlm.models.PretrainedModels;
-import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.tasks.metrics.ClassificationMetrics;
 import dev.jlm.tasks.reuters.Reuters21578;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
 import dev.jlm.tasks.reuters.TfIdfBaseline;
 import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -30,26 +31,8 @@ public final class ReutersBench implements Callable<Integer> {
     @Option(names = "--quick", description = "Top-10 categories, a fifth of the documents, 30 s of fine-tuning (finishes within 60 s).")
     boolean quick;
 
-    @Option(names = "--epochs", description = "Fine-tuning epochs (default: ${DEFAULT-VALUE}).")
-    int epochs = 8;
-
-    @Option(names = "--batch-size", description = "Documents per step (default: ${DEFAULT-VALUE}).")
-    int batchSize = 32;
-
-    @Option(names = "--learning-rate", description = "Encoder learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRate = 1e-4f;
-
-    @Option(names = "--head-lr-scale", description = "Head (pooler, classifier) learning rate ÷ encoder's (default: ${DEFAULT-VALUE}).")
-    float headScale = 10f;
-
-    @Option(names = "--pooling", description = "Document vector: mean of the tokens (as the encoder was trained for sentence "
-            + "embeddings) or HF's [CLS] pooler: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    BertForSequenceClassification.Pooling pooling = BertForSequenceClassification.Pooling.MEAN;
-    @Option(names = "--max-length", description = "Tokens per document (default: ${DEFAULT-VALUE}).")
-    int maxLength = 128;
-
-    @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed = 42;
+    @Mixin
+    ReutersTrainingOptions training = new ReutersTrainingOptions();
 
     @Option(names = "--data", description = "Reuters-21578 folder or .tar.gz (default: " + BenchData.REUTERS_DEFAULT + ").")
     Path data;
@@ -68,11 +51,13 @@ public final class ReutersBench implements Callable<Integer> {
         TfIdfBaseline.Result tfidf = TfIdfBaseline.trainAndEvaluate(split, TfIdfBaseline.Settings.DEFAULT);
 
         Path model = PretrainedModels.resolve("sentence-transformers/all-MiniLM-L6-v2");
-        ReutersFineTuner.Settings settings = new ReutersFineTuner.Settings(quick ? 1 : epochs, batchSize, learningRate, headScale,
-                maxLength, pooling, 0.06f, 0.01f, quick ? 30 : Double.MAX_VALUE, seed);
+        ReutersFineTuner.Settings.Builder settings = training.applyTo(ReutersFineTuner.Settings.builder());
+        if (quick) {
+            settings.epochs(1).maxSeconds(30);
+        }
         Path dir = out != null ? out : Files.createTempDirectory("jlm-reuters");
         ReutersFineTuner tuner = new ReutersFineTuner(model, Tokenizers.load(model.resolve("tokenizer.json").toString()), split,
-                settings, dir);
+                settings.build(), dir);
         LossPlot plot = new LossPlot(dir.resolve("loss.png"), ReutersFinetuneCommand.TITLE);
         ReutersFineTuner.Result tuned;
         try (TrainingProgress progress = new TrainingProgress(ReutersFinetuneCommand.TITLE, !quick, null)) {

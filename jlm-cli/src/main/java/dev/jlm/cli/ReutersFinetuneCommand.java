@@ -1,11 +1,11 @@
 package dev.jlm.cli;
 
 import dev.jlm.models.PretrainedModels;
-import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.tasks.reuters.Reuters21578;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
 import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -29,29 +29,17 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
     Integer top;
     @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("out", "reuters");
-    @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
-    int epochs = 8;
-    @Option(names = "--batch-size", description = "Documents per step (default: ${DEFAULT-VALUE}).")
-    int batchSize = 32;
-    @Option(names = "--learning-rate", description = "Encoder learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRate = 1e-4f;
-    @Option(names = "--head-lr-scale", description = "The new head's learning rate ÷ the encoder's (default: ${DEFAULT-VALUE}).")
-    float headScale = 10f;
-    @Option(names = "--pooling", description = "Document vector: mean of the tokens (as the encoder was trained for sentence "
-            + "embeddings) or HF's [CLS] pooler: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    BertForSequenceClassification.Pooling pooling = BertForSequenceClassification.Pooling.MEAN;
-    @Option(names = "--max-length", description = "Tokens per document, longer ones truncated (default: ${DEFAULT-VALUE}).")
-    int maxLength = 128;
     @Option(names = "--minutes", description = "Stop training after this many minutes (default: no limit).")
-    double minutes = Double.POSITIVE_INFINITY;
-    @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
-    long seed = 42;
+    double minutes = ReutersFineTuner.Settings.DEFAULTS.maxSeconds() / 60;
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
+    @Mixin
+    ReutersTrainingOptions training = new ReutersTrainingOptions();
 
     @Override
     public Integer call() throws Exception {
-        if (epochs < 1 || batchSize < 1 || maxLength < 3 || !(learningRate > 0) || !(headScale > 0)) {
+        if (training.epochs < 1 || training.batchSize < 1 || training.maxLength < 3 || !(training.learningRate > 0)
+                || !(training.headScale > 0)) {
             throw new IllegalArgumentException("--epochs, --batch-size, --learning-rate and --head-lr-scale must be positive, "
                     + "--max-length at least 3");
         }
@@ -68,11 +56,11 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new IllegalArgumentException(pretrained + ": no tokenizer.json");
         }
-        ReutersFineTuner.Settings settings = new ReutersFineTuner.Settings(epochs, batchSize, learningRate, headScale, maxLength,
-                pooling, 0.06f, 0.01f, minutes * 60, seed);
+        ReutersFineTuner.Settings settings = training.applyTo(ReutersFineTuner.Settings.builder()).maxSeconds(minutes * 60)
+                .build();
         ReutersFineTuner tuner = new ReutersFineTuner(pretrained, Tokenizers.load(tokenizerFile.toString()), split, settings, out);
         System.out.printf("%,d training documents (a tenth held out for thresholds), %d categories; %d epoch(s) of %,d steps%n",
-                split.train().size(), split.categories().size(), epochs, tuner.stepsPerEpoch());
+                split.train().size(), split.categories().size(), settings.epochs(), tuner.stepsPerEpoch());
         LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
         ReutersFineTuner.Result result;
         try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, null)) {

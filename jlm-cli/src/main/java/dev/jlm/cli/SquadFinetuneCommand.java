@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
                         + "see 'jlm data pull squad' and the offline split in the README."})
 public final class SquadFinetuneCommand implements Callable<Integer> {
     public static final String TITLE = "SQuAD fine-tuning";
+    private static final SquadFineTuner.Settings DEFAULTS = SquadFineTuner.Settings.DEFAULTS;
 
     @Option(names = "--model", required = true, description = "Pretrained model directory or offline name "
             + "(e.g. sentence-transformers/all-MiniLM-L6-v2).")
@@ -35,49 +36,38 @@ public final class SquadFinetuneCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output folder for the model, metrics, plot and predictions (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("out", "squad");
     @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
-    int epochs = 2;
-    @Option(names = "--batch-size", description = "Windows per optimizer step (default: ${DEFAULT-VALUE}).")
-    int batchSize = 12;
-    @Option(names = "--gradient-accumulation-steps", description = "Forward/backward passes of --batch-size windows per "
-            + "optimizer step (default: ${DEFAULT-VALUE}).")
-    int accumulation = 1;
-    @Option(names = "--learning-rate", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRate = 3e-5f;
-    @Option(names = "--warmup-ratio", description = "Share of the steps spent warming up (default: ${DEFAULT-VALUE}).")
-    float warmupRatio = 0f;
-    @Option(names = "--weight-decay", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE}).")
-    float weightDecay = 0f;
+    int epochs = DEFAULTS.epochs();
     @Option(names = "--minutes", description = "Stop training after this many minutes (default: no limit).")
-    double minutes = Double.POSITIVE_INFINITY;
+    double minutes = DEFAULTS.maxSeconds() / 60;
     @Option(names = "--save-steps", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
-    int saveSteps = 500;
-    @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
-    long seed = 42;
+    int saveSteps = DEFAULTS.saveEvery();
     @Option(names = "--json", description = "Print the dev scores as the official script's JSON object (last line).")
     boolean json;
     @Option(names = "--quiet", description = "No training progress bar.")
     boolean quiet;
     @Mixin
+    SquadTrainingOptions training = new SquadTrainingOptions(DEFAULTS);
+    @Mixin
     SquadOptions squad = new SquadOptions();
 
     @Override
     public Integer call() throws Exception {
-        if (epochs < 1 || batchSize < 1 || accumulation < 1 || saveSteps < 1) {
+        if (epochs < 1 || training.batchSize < 1 || training.accumulation < 1 || saveSteps < 1) {
             throw new IllegalArgumentException("--epochs, --batch-size, --gradient-accumulation-steps and --save-steps must be positive");
         }
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("--learning-rate must be positive (got " + learningRate + ")");
+        if (!(training.learningRate > 0)) {
+            throw new IllegalArgumentException("--learning-rate must be positive (got " + training.learningRate + ")");
         }
         SquadDataset trainSet = SquadDataset.read(train);
         SquadDataset devSet = dev == null ? null : SquadDataset.read(dev);
         Path start = Files.isDirectory(out.resolve("last")) ? out.resolve("last") : PretrainedModels.resolve(model);
-        SquadPredictor predictor = SquadPredictor.load(start, squad.predictorOptions(), seed);
+        SquadPredictor predictor = SquadPredictor.load(start, squad.predictorOptions(), training.seed());
         List<SquadFeatures.Feature> features = predictor.features(SquadFeatures.examples(trainSet));
-        SquadFineTuner.Settings settings = new SquadFineTuner.Settings(epochs, batchSize, accumulation, learningRate, warmupRatio,
-                weightDecay, minutes * 60, saveSteps, seed);
-        System.out.printf("%,d training questions → %,d windows of up to %d tokens; %d epoch(s) of %,d steps%n",
-                trainSet.questions().size(), features.size(), squad.maxSeqLength, epochs, (features.size() + batchSize * accumulation - 1) / (batchSize * accumulation));
+        SquadFineTuner.Settings settings = training.applyTo(SquadFineTuner.Settings.builder()).epochs(epochs)
+                .maxSeconds(minutes * 60).saveEvery(saveSteps).build();
         SquadFineTuner tuner = new SquadFineTuner(predictor.model(), predictor.tokenizer(), features, settings, out);
+        System.out.printf("%,d training questions → %,d windows of up to %d tokens; %d epoch(s) of %,d steps%n",
+                trainSet.questions().size(), features.size(), squad.maxSeqLength, epochs, tuner.stepsPerEpoch());
         LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
         SquadFineTuner.Result result;
         try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, null)) {

@@ -1,5 +1,6 @@
 package dev.jlm.cli;
 
+import dev.jlm.models.bert.MaskedLmTrainer;
 import dev.jlm.models.gpt.GptConfig;
 import dev.jlm.models.gpt.GptTrainer;
 import dev.jlm.models.train.TextCorpus;
@@ -127,6 +128,7 @@ public final class TrainCommand implements Runnable {
             description = "Pretrain a BERT with masked-language modelling on text files (one document per line); resumes from --out/last.")
     public static final class BertMlm implements Callable<Integer> {
         public static final String TITLE = "BERT masked-LM pretraining";
+        private static final MaskedLmTrainer.Settings DEFAULTS = MaskedLmTrainer.Settings.DEFAULTS;
         @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "FILES", description = "UTF-8 text files, one document per line.")
         java.util.List<Path> data;
         @Option(names = "--data", description = "More text files (same as FILES).")
@@ -144,25 +146,25 @@ public final class TrainCommand implements Runnable {
         @Option(names = "--heads", description = "Attention heads (default: ${DEFAULT-VALUE}).")
         int heads = 4;
         @Option(names = "--seq-len", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
-        int seqLen = 128;
+        int seqLen = DEFAULTS.sequenceLength();
         @Option(names = "--batch-size", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
-        int batchSize = 32;
+        int batchSize = DEFAULTS.batchSize();
         @Option(names = "--max-steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-        int maxSteps = 10000;
+        int maxSteps = DEFAULTS.maxSteps();
         @Option(names = "--minutes", description = "Stop after this many minutes (default: no limit).")
-        double minutes = Double.POSITIVE_INFINITY;
+        double minutes = DEFAULTS.maxSeconds() / 60;
         @Option(names = "--learning-rate", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-        float learningRate = 5e-4f;
+        float learningRate = DEFAULTS.learningRate();
         @Option(names = "--warmup-steps", description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
-        int warmup = 200;
+        int warmup = DEFAULTS.warmupSteps();
         @Option(names = "--mask-probability", description = "Share of tokens to predict (default: ${DEFAULT-VALUE}).")
-        float maskProbability = 0.15f;
+        float maskProbability = DEFAULTS.maskProbability();
         @Option(names = "--whole-word-masking", description = "Mask whole words (a token and its ## pieces) together.")
-        boolean wholeWordMasking;
+        boolean wholeWordMasking = DEFAULTS.wholeWordMasking();
         @Option(names = "--eval-interval", description = "Steps between held-out evaluations and saves (default: ${DEFAULT-VALUE}).")
-        int evalInterval = 500;
+        int evalInterval = DEFAULTS.evalInterval();
         @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
-        long seed = 1337;
+        long seed = DEFAULTS.seed();
         @Option(names = "--quiet", description = "No progress bar.")
         boolean quiet;
 
@@ -191,13 +193,14 @@ public final class TrainCommand implements Runnable {
             var config = new dev.jlm.models.bert.BertConfig(tok.vocabSize(), hidden, layers, heads, 4 * hidden, "gelu", 0.1f, 0.1f,
                     seqLen, 2, 1e-12f);
             var model = new dev.jlm.models.bert.BertForMaskedLM(config, seed);
-            var settings = new dev.jlm.models.bert.MaskedLmTrainer.Settings(batchSize, seqLen, maxSteps, minutes * 60,
-                    learningRate, warmup, 0.01f, maskProbability, wholeWordMasking, evalInterval, seed);
+            var settings = MaskedLmTrainer.Settings.builder().batchSize(batchSize).sequenceLength(seqLen).maxSteps(maxSteps)
+                    .maxSeconds(minutes * 60).learningRate(learningRate).warmupSteps(warmup).maskProbability(maskProbability)
+                    .wholeWordMasking(wholeWordMasking).evalInterval(evalInterval).seed(seed).build();
             System.out.printf("BERT: %d layers, width %d, %d heads, vocabulary %,d — %,d parameters; %,d training documents%n",
                     layers, hidden, heads, tok.vocabSize(), model.parameterCount(), train.size());
-            var trainer = new dev.jlm.models.bert.MaskedLmTrainer(model, tok, train, heldOut, settings, out);
+            var trainer = new MaskedLmTrainer(model, tok, train, heldOut, settings, out);
             LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
-            dev.jlm.models.bert.MaskedLmTrainer.Result result;
+            MaskedLmTrainer.Result result;
             try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, null)) {
                 result = trainer.run(progress, plot);
             }

@@ -25,10 +25,177 @@ import java.util.SplittableRandom;
  * masked-token accuracy at every checkpoint; batches and masks are drawn from the loop's per-step generators.
  */
 public final class MaskedLmTrainer implements TrainingTask {
-    /** Training settings; the run stops at {@code maxSteps} or after {@code maxSeconds}, whichever comes first. */
-    public record Settings(int batchSize, int sequenceLength, int maxSteps, double maxSeconds, float learningRate,
-                           int warmupSteps, float weightDecay, float maskProbability, boolean wholeWordMasking,
-                           int evalInterval, long seed) {
+    /**
+     * Training settings, built by name; the run stops at {@code maxSteps} or after {@code maxSeconds}, whichever
+     * comes first. The defaults are BERT's recipe at a small scale: batches of 32 sequences of 128 tokens, peak
+     * learning rate 5e-4 after 200 warmup steps, 15% of the tokens masked.
+     */
+    public static final class Settings {
+        private final int batchSize;
+        private final int sequenceLength;
+        private final int maxSteps;
+        private final double maxSeconds;
+        private final float learningRate;
+        private final int warmupSteps;
+        private final float weightDecay;
+        private final float maskProbability;
+        private final boolean wholeWordMasking;
+        private final int evalInterval;
+        private final long seed;
+
+        private Settings(Builder b) {
+            this.batchSize = b.batchSize;
+            this.sequenceLength = b.sequenceLength;
+            this.maxSteps = b.maxSteps;
+            this.maxSeconds = b.maxSeconds;
+            this.learningRate = b.learningRate;
+            this.warmupSteps = b.warmupSteps;
+            this.weightDecay = b.weightDecay;
+            this.maskProbability = b.maskProbability;
+            this.wholeWordMasking = b.wholeWordMasking;
+            this.evalInterval = b.evalInterval;
+            this.seed = b.seed;
+        }
+
+        /** The defaults, for callers that show or start from them. */
+        public static final Settings DEFAULTS = builder().build();
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Sequences per step. */
+        public int batchSize() {
+            return batchSize;
+        }
+
+        /** Tokens per sequence, [CLS] and [SEP] included. */
+        public int sequenceLength() {
+            return sequenceLength;
+        }
+
+        public int maxSteps() {
+            return maxSteps;
+        }
+
+        public double maxSeconds() {
+            return maxSeconds;
+        }
+
+        /** The peak learning rate, reached after {@link #warmupSteps} and decayed linearly to 0 at {@link #maxSteps}. */
+        public float learningRate() {
+            return learningRate;
+        }
+
+        public int warmupSteps() {
+            return warmupSteps;
+        }
+
+        public float weightDecay() {
+            return weightDecay;
+        }
+
+        /** The share of tokens (or of words, with whole-word masking) chosen for prediction. */
+        public float maskProbability() {
+            return maskProbability;
+        }
+
+        /** Mask a word's ## pieces together with it. */
+        public boolean wholeWordMasking() {
+            return wholeWordMasking;
+        }
+
+        /** Steps between held-out evaluations and checkpoints. */
+        public int evalInterval() {
+            return evalInterval;
+        }
+
+        public long seed() {
+            return seed;
+        }
+
+        public static final class Builder {
+            private int batchSize = 32;
+            private int sequenceLength = 128;
+            private int maxSteps = 10_000;
+            private double maxSeconds = Double.POSITIVE_INFINITY;
+            private float learningRate = 5e-4f;
+            private int warmupSteps = 200;
+            private float weightDecay = 0.01f;
+            private float maskProbability = 0.15f;
+            private boolean wholeWordMasking = false;
+            private int evalInterval = 500;
+            private long seed = 1337;
+
+            private Builder() {
+            }
+
+            public Builder batchSize(int batchSize) {
+                this.batchSize = batchSize;
+                return this;
+            }
+
+            public Builder sequenceLength(int sequenceLength) {
+                this.sequenceLength = sequenceLength;
+                return this;
+            }
+
+            public Builder maxSteps(int maxSteps) {
+                this.maxSteps = maxSteps;
+                return this;
+            }
+
+            public Builder maxSeconds(double maxSeconds) {
+                this.maxSeconds = maxSeconds;
+                return this;
+            }
+
+            public Builder learningRate(float learningRate) {
+                this.learningRate = learningRate;
+                return this;
+            }
+
+            public Builder warmupSteps(int warmupSteps) {
+                this.warmupSteps = warmupSteps;
+                return this;
+            }
+
+            public Builder weightDecay(float weightDecay) {
+                this.weightDecay = weightDecay;
+                return this;
+            }
+
+            public Builder maskProbability(float maskProbability) {
+                this.maskProbability = maskProbability;
+                return this;
+            }
+
+            public Builder wholeWordMasking(boolean wholeWordMasking) {
+                this.wholeWordMasking = wholeWordMasking;
+                return this;
+            }
+
+            public Builder evalInterval(int evalInterval) {
+                this.evalInterval = evalInterval;
+                return this;
+            }
+
+            public Builder seed(long seed) {
+                this.seed = seed;
+                return this;
+            }
+
+            public Settings build() {
+                if (batchSize < 1 || sequenceLength < 3 || maxSteps < 1 || warmupSteps < 0 || evalInterval < 1) {
+                    throw new IllegalArgumentException("batchSize, maxSteps and evalInterval must be positive, "
+                            + "sequenceLength at least 3, warmupSteps not negative");
+                }
+                if (!(learningRate > 0) || !(maskProbability > 0 && maskProbability < 1)) {
+                    throw new IllegalArgumentException("learningRate must be positive and maskProbability between 0 and 1");
+                }
+                return new Settings(this);
+            }
+        }
     }
 
     /** What a finished run reports. */
@@ -143,7 +310,8 @@ public final class MaskedLmTrainer implements TrainingTask {
                 .build();
         Trainer.Result result = new Trainer(this, loop, outDir).run(listeners);
         Map<String, Number> eval = result.lastEvaluation();
-        return new Result(result.steps(), result.lastLoss(), eval.getOrDefault("masked_token_accuracy", Double.NaN).doubleValue(),
+        return new Result(result.steps(), result.lastLoss(),
+                eval.getOrDefault("masked_token_accuracy", Double.NaN).doubleValue(),
                 eval.getOrDefault("val_loss", Double.NaN).doubleValue(), result.seconds(), result.tokensPerSecond());
     }
 

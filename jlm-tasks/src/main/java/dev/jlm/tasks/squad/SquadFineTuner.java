@@ -30,16 +30,158 @@ import java.util.stream.IntStream;
  */
 public final class SquadFineTuner implements TrainingTask {
     /**
-     * @param batchSize                 windows per forward/backward pass
-     * @param gradientAccumulationSteps passes whose gradients make one optimizer step (HF's name): a step sees
-     *                                  batchSize × gradientAccumulationSteps windows, with the memory of batchSize
-     * @param maxSeconds                the run stops early after this long (the schedule is still laid out over all epochs)
-     * @param saveEvery                 optimizer steps between checkpoints
+     * Fine-tuning settings, built by name; the defaults are {@code run_qa.py}'s (2 epochs, batches of 12, learning
+     * rate 3e-5, no warmup or weight decay, a checkpoint every 500 steps, seed 42).
      */
-    public record Settings(int epochs, int batchSize, int gradientAccumulationSteps, float learningRate, float warmupRatio,
-                           float weightDecay, double maxSeconds, int saveEvery, long seed) {
+    public static final class Settings {
+        private final int epochs;
+        private final int batchSize;
+        private final int gradientAccumulationSteps;
+        private final float learningRate;
+        private final float warmupRatio;
+        private final float weightDecay;
+        private final double maxSeconds;
+        private final int saveEvery;
+        private final long seed;
+
+        private Settings(Builder b) {
+            this.epochs = b.epochs;
+            this.batchSize = b.batchSize;
+            this.gradientAccumulationSteps = b.gradientAccumulationSteps;
+            this.learningRate = b.learningRate;
+            this.warmupRatio = b.warmupRatio;
+            this.weightDecay = b.weightDecay;
+            this.maxSeconds = b.maxSeconds;
+            this.saveEvery = b.saveEvery;
+            this.seed = b.seed;
+        }
+
+        /** The defaults, for callers that show or start from them. */
+        public static final Settings DEFAULTS = builder().build();
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        public int epochs() {
+            return epochs;
+        }
+
+        /** Windows per forward/backward pass. */
+        public int batchSize() {
+            return batchSize;
+        }
+
+        /**
+         * Passes whose gradients make one optimizer step (HF's name): a step sees {@link #windowsPerStep} windows with
+         * the memory of {@link #batchSize}.
+         */
+        public int gradientAccumulationSteps() {
+            return gradientAccumulationSteps;
+        }
+
+        /** The peak learning rate, decayed linearly to 0 over all epochs. */
+        public float learningRate() {
+            return learningRate;
+        }
+
+        /** The share of all steps spent warming up. */
+        public float warmupRatio() {
+            return warmupRatio;
+        }
+
+        /** AdamW's weight decay on matrices. */
+        public float weightDecay() {
+            return weightDecay;
+        }
+
+        /** The run stops early after this long (the schedule is still laid out over all epochs). */
+        public double maxSeconds() {
+            return maxSeconds;
+        }
+
+        /** Optimizer steps between checkpoints. */
+        public int saveEvery() {
+            return saveEvery;
+        }
+
+        public long seed() {
+            return seed;
+        }
+
         public int windowsPerStep() {
             return batchSize * gradientAccumulationSteps;
+        }
+
+        public static final class Builder {
+            private int epochs = 2;
+            private int batchSize = 12;
+            private int gradientAccumulationSteps = 1;
+            private float learningRate = 3e-5f;
+            private float warmupRatio = 0f;
+            private float weightDecay = 0f;
+            private double maxSeconds = Double.POSITIVE_INFINITY;
+            private int saveEvery = 500;
+            private long seed = 42;
+
+            private Builder() {
+            }
+
+            public Builder epochs(int epochs) {
+                this.epochs = epochs;
+                return this;
+            }
+
+            public Builder batchSize(int batchSize) {
+                this.batchSize = batchSize;
+                return this;
+            }
+
+            public Builder gradientAccumulationSteps(int gradientAccumulationSteps) {
+                this.gradientAccumulationSteps = gradientAccumulationSteps;
+                return this;
+            }
+
+            public Builder learningRate(float learningRate) {
+                this.learningRate = learningRate;
+                return this;
+            }
+
+            public Builder warmupRatio(float warmupRatio) {
+                this.warmupRatio = warmupRatio;
+                return this;
+            }
+
+            public Builder weightDecay(float weightDecay) {
+                this.weightDecay = weightDecay;
+                return this;
+            }
+
+            public Builder maxSeconds(double maxSeconds) {
+                this.maxSeconds = maxSeconds;
+                return this;
+            }
+
+            public Builder saveEvery(int saveEvery) {
+                this.saveEvery = saveEvery;
+                return this;
+            }
+
+            public Builder seed(long seed) {
+                this.seed = seed;
+                return this;
+            }
+
+            public Settings build() {
+                if (epochs < 1 || batchSize < 1 || gradientAccumulationSteps < 1 || saveEvery < 1) {
+                    throw new IllegalArgumentException("epochs, batchSize, gradientAccumulationSteps and saveEvery must be "
+                            + "positive");
+                }
+                if (!(learningRate > 0)) {
+                    throw new IllegalArgumentException("learningRate must be positive (got " + learningRate + ")");
+                }
+                return new Settings(this);
+            }
         }
     }
 

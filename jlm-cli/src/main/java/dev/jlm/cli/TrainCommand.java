@@ -1,15 +1,15 @@
 package dev.jlm.cli;
 
+import dev.jlm.models.bert.BertConfig;
+import dev.jlm.models.bert.MaskedLmCorpus;
 import dev.jlm.models.bert.MaskedLmTrainer;
 import dev.jlm.models.gpt.GptConfig;
 import dev.jlm.models.gpt.GptTrainer;
 import dev.jlm.models.train.TextCorpus;
-import dev.jlm.text.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -170,35 +170,16 @@ public final class TrainCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            java.util.List<String> texts = new java.util.ArrayList<>();
-            java.util.List<Path> files = new java.util.ArrayList<>(data);
-            files.addAll(moreData);
-            for (Path file : files) {
-                for (String line : TextCorpus.read(file).split("\n")) {
-                    if (!line.isBlank()) {
-                        texts.add(line);
-                    }
-                }
-            }
-            int cut = Math.max(1, (int) (texts.size() * 0.95));
-            if (cut >= texts.size()) {
-                throw new IllegalArgumentException("need at least two documents (lines) to keep some for evaluation");
-            }
-            java.util.List<String> train = texts.subList(0, cut);
-            java.util.List<String> heldOut = texts.subList(cut, texts.size());
-            Path last = out.resolve("last");
-            dev.jlm.text.Tokenizer tok = Files.isDirectory(last) ? Tokenizers.load(last.toString())
-                    : tokenizer != null ? Tokenizers.load(tokenizer)
-                    : dev.jlm.text.TokenizerTrainer.trainWordPiece(train, vocabSize, 2, size -> { });
-            var config = new dev.jlm.models.bert.BertConfig(tok.vocabSize(), hidden, layers, heads, 4 * hidden, "gelu", 0.1f, 0.1f,
-                    seqLen, 2, 1e-12f);
-            var model = new dev.jlm.models.bert.BertForMaskedLM(config, seed);
             var settings = MaskedLmTrainer.Settings.builder().batchSize(batchSize).sequenceLength(seqLen).maxSteps(maxSteps)
                     .maxSeconds(minutes * 60).learningRate(learningRate).warmupSteps(warmup).maskProbability(maskProbability)
                     .wholeWordMasking(wholeWordMasking).evalInterval(evalInterval).seed(seed).build();
+            java.util.List<Path> files = new java.util.ArrayList<>(data);
+            files.addAll(moreData);
+            MaskedLmCorpus corpus = MaskedLmCorpus.read(files);
+            MaskedLmTrainer trainer = MaskedLmTrainer.onCorpus(corpus, tokenizer, vocabSize, vocab -> new BertConfig(vocab, hidden,
+                    layers, heads, 4 * hidden, "gelu", 0.1f, 0.1f, seqLen, 2, 1e-12f), settings, out);
             System.out.printf("BERT: %d layers, width %d, %d heads, vocabulary %,d — %,d parameters; %,d training documents%n",
-                    layers, hidden, heads, tok.vocabSize(), model.parameterCount(), train.size());
-            var trainer = new MaskedLmTrainer(model, tok, train, heldOut, settings, out);
+                    layers, hidden, heads, trainer.tokenizer().vocabSize(), trainer.model().parameterCount(), corpus.train().size());
             LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
             MaskedLmTrainer.Result result;
             try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, null)) {

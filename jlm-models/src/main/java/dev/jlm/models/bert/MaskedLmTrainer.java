@@ -8,14 +8,18 @@ import dev.jlm.tensor.Memory;
 import dev.jlm.tensor.optim.LrSchedule;
 import dev.jlm.text.EncodeOptions;
 import dev.jlm.text.Tokenizer;
+import dev.jlm.text.TokenizerTrainer;
+import dev.jlm.text.Tokenizers;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 
 /**
  * Masked-language-model pretraining (BERT's recipe): documents are tokenized into one stream, cut into random
@@ -237,6 +241,27 @@ public final class MaskedLmTrainer implements TrainingTask {
             throw new IllegalArgumentException("sequence length " + settings.sequenceLength() + " is longer than the text ("
                     + train.length + " training / " + heldOut.length + " held-out tokens)");
         }
+    }
+
+    /**
+     * A run on {@code corpus} in {@code outDir}: with the tokenizer of {@code outDir/last} when resuming, else the one
+     * {@code tokenizer} names (a file, folder or name) or, when it is null, a WordPiece vocabulary of {@code vocabSize}
+     * trained on the training documents; a model of {@code architecture}(vocabulary size) initialized from the
+     * settings' seed.
+     */
+    public static MaskedLmTrainer onCorpus(MaskedLmCorpus corpus, String tokenizer, int vocabSize,
+                                           IntFunction<BertConfig> architecture, Settings settings, Path outDir)
+            throws IOException {
+        Path last = Trainer.lastCheckpoint(outDir);
+        Tokenizer vocabulary = Files.isDirectory(last) ? Tokenizers.load(last.toString())
+                : tokenizer != null ? Tokenizers.load(tokenizer)
+                : TokenizerTrainer.trainWordPiece(corpus.train(), vocabSize, 2, size -> { });
+        BertForMaskedLM model = new BertForMaskedLM(architecture.apply(vocabulary.vocabSize()), settings.seed());
+        return new MaskedLmTrainer(model, vocabulary, corpus.train(), corpus.heldOut(), settings, outDir);
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     private static int require(Tokenizer tokenizer, String token) {

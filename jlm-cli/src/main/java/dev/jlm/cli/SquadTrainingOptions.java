@@ -35,11 +35,6 @@ public final class SquadTrainingOptions {
         return seed;
     }
 
-    /** Windows per optimizer step. */
-    public int windowsPerStep() {
-        return batchSize * accumulation;
-    }
-
     /** {@code settings} with these flags' values. */
     public SquadFineTuner.Settings.Builder applyTo(SquadFineTuner.Settings.Builder settings) {
         return settings.batchSize(batchSize).gradientAccumulationSteps(accumulation).learningRate(learningRate)

@@ -29,9 +29,24 @@ import java.util.SplittableRandom;
  * {@code last/} holds the task's files with the optimizer state and {@code trainer_state.json}, written to a temporary
  * folder and swapped in. A run finding {@code last/} continues from it. The learning rate and all randomness are
  * functions of the step ({@link #stepRandom}), so the continuation is the uninterrupted run's, bit for bit.
+ *
+ * <pre>{@code
+ * Trainer.Settings settings = Trainer.Settings.builder().maxSteps(2000)
+ *         .schedule(LrSchedule.warmupCosine(1e-3f, 1e-4f, 100, 2000)).weightDecay(0.1f)
+ *         .evalInterval(250).saveInterval(250).bestMetric("val_loss").build();
+ * Trainer.Result result = new Trainer(task, settings, Path.of("out")).run(progressBar, lossPlot);
+ * }</pre>
  */
 public final class Trainer {
-    /** What a run reports. */
+    /**
+     * What a run reports.
+     *
+     * @param steps          the step count reached, earlier runs' included
+     * @param lastLoss       the last step's loss; NaN when this run took no step
+     * @param lastEvaluation the latest evaluation's metrics, possibly an earlier run's
+     * @param bestMetric     the best value of the settings' metric so far; NaN without one
+     * @param metrics        the {@code metrics.jsonl} file
+     */
     public record Result(int steps, int stepsThisRun, float lastLoss, double seconds, double tokensPerSecond,
                          Map<String, Number> lastEvaluation, double bestMetric, Path metrics) {
     }
@@ -62,6 +77,10 @@ public final class Trainer {
     /** Trains from scratch or, when {@code outDir/last} exists, from where that run stopped. */
     public Result run(TrainingListener... listeners) throws IOException {
         return new Run().train(List.of(listeners));
+    }
+
+    /** A step's mean micro-batch loss and the tokens it trained on. */
+    private record StepOutcome(float loss, long tokens) {
     }
 
     /** One call of {@link #run}: the optimizer and the state that {@code trainer_state.json} keeps. */
@@ -98,17 +117,17 @@ public final class Trainer {
                     float lr = settings.schedule().at(step);
                     optimizer.setLearningRate(lr);
                     long stepStart = System.nanoTime();
-                    long[] stepTokens = new long[1];
-                    loss = trainStep(stepTokens);
+                    StepOutcome outcome = trainStep();
                     double stepSeconds = seconds(stepStart);
-                    tokens += stepTokens[0];
+                    loss = outcome.loss();
+                    tokens += outcome.tokens();
                     int index = step++;
                     double elapsed = seconds(start);
                     finishing = step >= settings.maxSteps() || elapsed >= settings.maxSeconds();
                     double eta = Math.min((settings.maxSteps() - step) * elapsed / (step - startStep),
                             settings.maxSeconds() - elapsed);
                     double epoch = task.stepsPerEpoch() > 0 ? (double) step / task.stepsPerEpoch() : Double.NaN;
-                    var event = new TrainingListener.Step(step, settings.maxSteps(), loss, lr, stepTokens[0] / stepSeconds,
+                    var event = new TrainingListener.Step(step, settings.maxSteps(), loss, lr, outcome.tokens() / stepSeconds,
                             eta, epoch);
                     listeners.forEach(l -> l.step(event));
                     if (!Float.isFinite(loss)) {
@@ -129,24 +148,25 @@ public final class Trainer {
             }
         }
 
-        /** One optimizer step over the task's micro-batches; returns their mean loss and adds up their tokens. */
-        private float trainStep(long[] tokens) {
+        /** One optimizer step over the task's micro-batches. */
+        private StepOutcome trainStep() {
             Module model = task.model();
             model.train(true);
             int micros = task.microBatches(step, settings.gradientAccumulationSteps());
             GradientAccumulator accumulator = new GradientAccumulator(optimizer, micros, settings.maxGradNorm());
             double lossSum = 0;
+            long tokens = 0;
             for (int micro = 0; micro < micros; micro++) {
                 SplittableRandom random = stepRandom(settings.seed(), step, micro);
                 model.reseedDropout(random.nextLong());
                 try (var scope = Memory.scope()) {
                     TrainingTask.Loss loss = task.loss(step, micro, random);
                     lossSum += loss.value().item();
-                    tokens[0] += loss.tokens();
+                    tokens += loss.tokens();
                     accumulator.backward(loss.value());
                 }
             }
-            return (float) (lossSum / micros);
+            return new StepOutcome((float) (lossSum / micros), tokens);
         }
 
         private void evaluate(boolean finalEvaluation) throws IOException {

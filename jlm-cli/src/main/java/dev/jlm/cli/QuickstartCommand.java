@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code jlm quickstart}: trains a small character-level GPT on bundled tiny Shakespeare and samples from it. */
@@ -36,7 +35,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                 result.tokensPerSecond());
         for (int i = 0; i < 2; i++) {
             int[] prompt = tokenizer.encode("\n").ids();
-            Generator.Settings settings = new Generator.Settings(200, false, 0.8f, 200, 1f, 1f, 42 + i, -1, List.of());
+            Generator.Settings settings = Generator.Settings.sampling(200).withTemperature(0.8f).withTopK(200).withSeed(42 + i);
             int[] ids = Generator.generate(model, prompt, settings, tokenizer, null);
             System.out.println("---");
             System.out.println(tokenizer.decode(ids, true).strip());

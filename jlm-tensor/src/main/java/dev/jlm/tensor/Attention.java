@@ -6,13 +6,16 @@ import dev.jlm.tensor.kernels.Rows;
 import dev.jlm.tensor.kernels.Sgemm;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
- * Scaled dot-product attention, {@code softmax(Q·Kᵀ/√d + mask)·V}, one head at a time: the score matrix of a head
+ * Scaled dot-product attention, {@code dropout(softmax(Q·Kᵀ/√d))·V}, one head at a time: the score matrix of a head
  * lives only in a per-thread scratch buffer and is recomputed in backward, so nothing of size [B, H, Tq, Tk] is kept.
+ * Dropout on the probabilities keeps nothing either: each head's mask is drawn from its own seed, so backward draws it
+ * again.
  */
 public final class Attention {
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private Attention() {
     }
@@ -24,15 +27,31 @@ public final class Attention {
      * @param v      values [B, H, Tk, D]
      * @param causal when true, query i sees keys j ≤ i + (Tk − Tq): the usual causal mask, also right for a query
      *               block appended after cached keys
-     * @param mask   optional additive mask broadcastable to [B, H, Tq, Tk] (e.g. [B, 1, 1, Tk] padding: 0 or a large
-     *               negative value); null for none
      * @return the attended values [B, H, Tq, D], stored as [B, Tq, H, D] so that {@code transpose(1, 2)} is
      *         contiguous
      */
-    public static Tensor scaledDotProduct(Tensor q, Tensor k, Tensor v, boolean causal, Tensor mask) {
+    public static Tensor scaledDotProduct(Tensor q, Tensor k, Tensor v, boolean causal) {
+        return scaledDotProduct(q, k, v, causal, 0f, null);
+    }
+
+    /**
+     * {@link #scaledDotProduct(Tensor, Tensor, Tensor, boolean)} with inverted dropout on the attention probabilities
+     * (after the softmax, before they weight V), as PyTorch's {@code scaled_dot_product_attention(dropout_p=…)}: each
+     * probability is zeroed with probability {@code dropout} and the rest are scaled by 1/(1−dropout). A {@code dropout}
+     * of 0 is plain attention; callers pass 0 outside training. The masks are a function of {@code random}'s state
+     * alone, whatever the thread count.
+     */
+    public static Tensor scaledDotProduct(Tensor q, Tensor k, Tensor v, boolean causal, float dropout,
+                                          SplittableRandom random) {
         if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
             throw new IllegalArgumentException("attention needs [B, H, T, D] tensors, got " + Arrays.toString(q.shape)
                     + ", " + Arrays.toString(k.shape) + ", " + Arrays.toString(v.shape));
+        }
+        if (dropout < 0f || dropout >= 1f) {
+            throw new IllegalArgumentException("attention dropout probability must be in [0, 1), got " + dropout);
+        }
+        if (dropout > 0f && random == null) {
+            throw new IllegalArgumentException("attention dropout needs a random generator");
         }
         Heads qh = Heads.of(q);
         Heads kh = Heads.of(k);
@@ -46,7 +65,7 @@ public final class Attention {
             throw new IllegalArgumentException("attention shapes q " + Arrays.toString(q.shape) + ", k "
                     + Arrays.toString(k.shape) + ", v " + Arrays.toString(v.shape) + " do not agree");
         }
-        Mask m = mask == null ? null : Mask.of(mask, new int[] {batch, heads, tq, tk});
+        Dropout drop = dropout == 0f ? null : Dropout.draw(dropout, random, batch * heads);
         float scale = (float) (1.0 / Math.sqrt(d));
         // Output stored [B, Tq, H, D]: head (b, h) row i at b·Tq·H·D + i·H·D + h·D.
         Tensor storage = Tensor.output(false, batch, tq, heads, d);
@@ -57,17 +76,21 @@ public final class Attention {
             for (int bh = start; bh < end; bh++) {
                 int b = bh / heads;
                 int h = bh % heads;
-                float[] p = probabilities(qh, kh, m, b, h, tq, tk, d, scale, causal);
+                float[] p = probabilities(qh, kh, b, h, tq, tk, d, scale, causal);
+                if (drop != null) {
+                    float[] mask = drop.mask(bh, tq * tk);
+                    Elementwise.binary(Elementwise.Op.MUL, p, 0, 1, mask, 0, 1, p, 0, tq * tk);
+                }
                 Sgemm.gemm(false, false, tq, d, tk, p, 0, tk, vh.data(), vh.at(b, h), vh.rowStride,
                         0f, oh.data(), oh.at(b, h), oh.rowStride);
             }
         });
-        return out.track("attention", g -> backward(g, qh, kh, vh, m, batch, heads, tq, tk, d, scale, causal),
+        return out.track("attention", g -> backward(g, qh, kh, vh, drop, batch, heads, tq, tk, d, scale, causal),
                 qh.t, kh.t, vh.t);
     }
 
     /** The attention probabilities of head (b, h), in the calling thread's scratch [Tq × Tk]. */
-    private static float[] probabilities(Heads q, Heads k, Mask mask, int b, int h, int tq, int tk, int d, float scale,
+    private static float[] probabilities(Heads q, Heads k, int b, int h, int tq, int tk, int d, float scale,
                                          boolean causal) {
         float[] s = scratch(0, tq * tk);
         Sgemm.gemm(false, true, tq, tk, d, q.data(), q.at(b, h), q.rowStride, k.data(), k.at(b, h), k.rowStride,
@@ -77,9 +100,6 @@ public final class Attention {
             int row = i * tk;
             int visible = causal ? Math.min(tk, Math.max(0, i + shift + 1)) : tk;
             Elementwise.scale(s, row, scale, visible);
-            if (mask != null) {
-                mask.addRow(b, h, i, s, row, visible);
-            }
             float max = visible == 0 ? Float.NEGATIVE_INFINITY : Rows.max(s, row, visible);
             if (max != Float.NEGATIVE_INFINITY) {
                 float sum = Rows.expShifted(s, row, max, s, row, visible);
@@ -92,30 +112,42 @@ public final class Attention {
         return s;
     }
 
-    private static void backward(Tensor g, Heads q, Heads k, Heads v, Mask mask, int batch, int heads, int tq, int tk,
-                                 int d, float scale, boolean causal) {
+    /**
+     * With O = (P∘M)·V for probabilities P and scaled keep mask M (all ones without dropout): dV = (P∘M)ᵀ·dO,
+     * dP = (dO·Vᵀ)∘M, and through the softmax dS = P∘(dP − rowsum(P∘dP))·scale.
+     */
+    private static void backward(Tensor g, Heads q, Heads k, Heads v, Dropout drop, int batch, int heads, int tq,
+                                 int tk, int d, float scale, boolean causal) {
         // Gradients arrive [B, H, Tq, D] contiguous; the input gradient buffers are contiguous [B, H, T, D].
         Heads go = Heads.contiguousOf(g);
         Heads gq = q.t.requiresGrad() ? Heads.contiguousOf(q.t.gradBuffer()) : null;
         Heads gk = k.t.requiresGrad() ? Heads.contiguousOf(k.t.gradBuffer()) : null;
         Heads gv = v.t.requiresGrad() ? Heads.contiguousOf(v.t.gradBuffer()) : null;
+        int n = tq * tk;
         Parallel.forRange(batch * heads, (long) tq * tk * d * 8, (start, end) -> {
             for (int bh = start; bh < end; bh++) {
                 int b = bh / heads;
                 int h = bh % heads;
-                float[] p = probabilities(q, k, mask, b, h, tq, tk, d, scale, causal);
+                float[] p = probabilities(q, k, b, h, tq, tk, d, scale, causal);
+                float[] mask = drop == null ? null : drop.mask(bh, n);
+                float[] dp = scratch(1, n);
                 if (gv != null) {
-                    // dV += Pᵀ·dO
-                    Sgemm.gemm(true, false, tk, d, tq, p, 0, tk, go.data(), go.at(b, h), go.rowStride,
+                    float[] attended = p;
+                    if (mask != null) {
+                        Elementwise.binary(Elementwise.Op.MUL, p, 0, 1, mask, 0, 1, dp, 0, n);
+                        attended = dp;
+                    }
+                    Sgemm.gemm(true, false, tk, d, tq, attended, 0, tk, go.data(), go.at(b, h), go.rowStride,
                             1f, gv.data(), gv.at(b, h), gv.rowStride);
                 }
                 if (gq == null && gk == null) {
                     continue;
                 }
-                // dP = dO·Vᵀ, then dS = P ∘ (dP − rowsum(P ∘ dP)) · scale
-                float[] dp = scratch(1, tq * tk);
                 Sgemm.gemm(false, true, tq, tk, d, go.data(), go.at(b, h), go.rowStride, v.data(), v.at(b, h),
                         v.rowStride, 0f, dp, 0, tk);
+                if (mask != null) {
+                    Elementwise.binary(Elementwise.Op.MUL, dp, 0, 1, mask, 0, 1, dp, 0, n);
+                }
                 for (int i = 0; i < tq; i++) {
                     Rows.softmaxGradient(p, i * tk, dp, i * tk, scale, tk);
                 }
@@ -162,19 +194,21 @@ public final class Attention {
         }
     }
 
-    /** An additive mask read through broadcast strides over [B, H, Tq, Tk]. */
-    private record Mask(Tensor t, int[] strides) {
-        static Mask of(Tensor mask, int[] target) {
-            Shapes.broadcast(mask.shape, target);
-            return new Mask(mask, Shapes.broadcastStrides(mask.shape, mask.strides, target));
+    /** Dropout on the probabilities: one seed per head, drawn in order, from which forward and backward draw its mask. */
+    private record Dropout(float p, long[] seeds) {
+        static Dropout draw(float p, SplittableRandom random, int heads) {
+            long[] seeds = new long[heads];
+            for (int i = 0; i < heads; i++) {
+                seeds[i] = random.nextLong();
+            }
+            return new Dropout(p, seeds);
         }
 
-        void addRow(int b, int h, int i, float[] s, int row, int n) {
-            int base = t.offset + b * strides[0] + h * strides[1] + i * strides[2];
-            int step = strides[3];
-            for (int j = 0; j < n; j++) {
-                s[row + j] += t.data[base + j * step];
-            }
+        /** Head {@code bh}'s scaled keep mask [Tq × Tk], in the calling thread's scratch. */
+        float[] mask(int bh, int n) {
+            float[] mask = scratch(2, n);
+            Elementwise.dropoutMask(new SplittableRandom(seeds[bh]), p, mask, 0, n);
+            return mask;
         }
     }
 }

@@ -176,10 +176,7 @@ public final class F {
         Tensor in = x.contiguous();
         int n = in.numel();
         Tensor keep = Tensor.output(false, in.shape.clone());
-        float scale = 1f / (1f - p);
-        for (int i = 0; i < n; i++) {
-            keep.data[i] = random.nextFloat() >= p ? scale : 0f;
-        }
+        Elementwise.dropoutMask(random, p, keep.data, 0, n);
         Tensor out = Tensor.output(false, in.shape.clone());
         Elementwise.binary(Elementwise.Op.MUL, in.data, in.offset, 1, keep.data, 0, 1, out.data, 0, n);
         return out.track("dropout", g -> Elementwise.accumulateProduct(g.data, 0, keep.data, 0, in.gradBuffer().data, 0, n), in);

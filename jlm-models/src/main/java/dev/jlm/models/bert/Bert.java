@@ -105,8 +105,8 @@ public final class Bert extends Module {
             act = c.hiddenAct();
         }
 
-        Tensor forward(Tensor x, Tensor mask) {
-            return feedForward(attention.forward(x, mask));
+        Tensor forward(Tensor x) {
+            return feedForward(attention.forward(x));
         }
 
         /** The same layer over the real tokens [N, H] of sequences of the given lengths, laid end to end. */
@@ -142,14 +142,14 @@ public final class Bert extends Module {
             heads = c.numAttentionHeads();
         }
 
-        Tensor forward(Tensor x, Tensor mask) {
+        Tensor forward(Tensor x) {
             int b = x.size(0);
             int t = x.size(1);
             int h = x.size(2);
             Tensor q = query.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
             Tensor k = key.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
             Tensor v = value.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
-            Tensor context = Attention.scaledDotProduct(q, k, v, false, mask).transpose(1, 2).reshape(b, t, h);
+            Tensor context = Attention.scaledDotProduct(q, k, v, false).transpose(1, 2).reshape(b, t, h);
             return layerNorm.forward(x.add(dropout.forward(dense.forward(context))));
         }
 
@@ -165,8 +165,8 @@ public final class Bert extends Module {
                     continue;
                 }
                 int end = start + length;
-                contexts.add(Attention.scaledDotProduct(heads(q, start, end), heads(k, start, end), heads(v, start, end), false,
-                        null).transpose(1, 2).reshape(length, h));
+                contexts.add(Attention.scaledDotProduct(heads(q, start, end), heads(k, start, end), heads(v, start, end), false)
+                        .transpose(1, 2).reshape(length, h));
                 start = end;
             }
             Tensor context = contexts.size() == 1 ? contexts.get(0) : F.concat(contexts, 0);
@@ -228,7 +228,7 @@ public final class Bert extends Module {
         }
         Tensor x = embeddings.forward(ids, typeIds, batch, t);
         for (Layer layer : encoder.layer) {
-            x = layer.forward(x, null);
+            x = layer.forward(x);
         }
         return x;
     }

@@ -103,7 +103,7 @@ public final class Gpt extends Module {
                 k = past[0];
                 v = past[1];
             }
-            Tensor y = Attention.scaledDotProduct(q, k, v, true, null).transpose(1, 2).reshape(b, t, c);
+            Tensor y = Attention.scaledDotProduct(q, k, v, true).transpose(1, 2).reshape(b, t, c);
             return residDropout.forward(cProj.forward(y));
         }
     }

@@ -4,6 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.SplittableRandom;
+
 /** Element-wise SIMD kernels over contiguous runs of floats. */
 public final class Elementwise {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -169,6 +171,17 @@ public final class Elementwise {
             total += a[aOff + i] * b[bOff + i];
         }
         return total;
+    }
+
+    /**
+     * Inverted dropout's keep mask: mask[i] = 1/(1−p) with probability 1−p, else 0, one {@code nextFloat} per element
+     * in order (scalar: the generator is sequential).
+     */
+    public static void dropoutMask(SplittableRandom random, float p, float[] mask, int off, int n) {
+        float keep = 1f / (1f - p);
+        for (int i = 0; i < n; i++) {
+            mask[off + i] = random.nextFloat() >= p ? keep : 0f;
+        }
     }
 
     /** x[i] *= scale. */

@@ -1,5 +1,6 @@
 package dev.jlm.tensor.nn;
 
+import dev.jlm.tensor.Attention;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
 
@@ -22,5 +23,14 @@ public final class Dropout extends Module {
 
     public Tensor forward(Tensor x) {
         return F.dropout(x, p, isTraining(), random);
+    }
+
+    /**
+     * Scaled dot-product attention with this dropout on the attention probabilities in training mode (HF's
+     * {@code attention_probs_dropout_prob}, nanoGPT's {@code dropout_p=self.dropout if self.training else 0}); plain
+     * attention in evaluation mode.
+     */
+    public Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal) {
+        return Attention.scaledDotProduct(q, k, v, causal, isTraining() ? p : 0f, random);
     }
 }

@@ -114,6 +114,23 @@ class ModuleTest {
     }
 
     @Test
+    void attentionDropoutActsOnlyInTrainingAndFollowsReseeding() {
+        Dropout drop = new Dropout(0.5f, new SplittableRandom(3));
+        Tensor q = Tensor.randn(1, 1, 2, 6, 4);
+        Tensor k = Tensor.randn(2, 1, 2, 6, 4);
+        Tensor v = Tensor.randn(3, 1, 2, 6, 4);
+        float[] plain = dev.jlm.tensor.Attention.scaledDotProduct(q, k, v, true).toArray();
+        drop.eval();
+        assertThat(drop.attention(q, k, v, true).toArray()).containsExactly(plain);
+        drop.train();
+        drop.reseed(9);
+        float[] first = drop.attention(q, k, v, true).toArray();
+        assertThat(first).isNotEqualTo(plain);
+        drop.reseed(9);
+        assertThat(drop.attention(q, k, v, true).toArray()).containsExactly(first);
+    }
+
+    @Test
     void frozenModulesGetNoGradientsAndLeaveTheOptimizer() {
         Net net = new Net(0);
         net.h.get(0).requiresGrad(false);

@@ -1,6 +1,5 @@
 package dev.jlm.models.bert;
 
-import dev.jlm.tensor.Attention;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.io.SafeTensors;
@@ -14,15 +13,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import static dev.jlm.tensor.Attention.scaledDotProduct;
+
 /**
  * BERT's encoder as Hugging Face's {@code BertModel}: word + position + token-type embeddings and LayerNorm,
- * post-norm layers of self-attention (with a padding mask) and a GELU MLP, and an optional tanh pooler over
- * {@code [CLS]}. Parameter names are Hugging Face's ({@code encoder.layer.0.attention.self.query.weight}, …).
+ * post-norm layers of self-attention and a GELU MLP, and an optional tanh pooler over {@code [CLS]}. Each part is a
+ * class named after HF's ({@code BertSelfAttention} is {@link SelfAttention}, …), so a parameter's name leads to its
+ * class: {@code encoder.layer.0.attention.output.dense.weight} is {@link Encoder} → {@link Layer} → {@link Attention}
+ * → {@link SelfOutput}'s dense projection.
  */
 public final class Bert extends Module {
     public final BertConfig config;
@@ -39,7 +43,7 @@ public final class Bert extends Module {
         this.pooler = withPooler ? child("pooler", new Pooler(config, random)) : null;
     }
 
-    /** Token, position and segment embeddings, summed and normalized. */
+    /** HF's {@code BertEmbeddings}: token, position and segment embeddings, summed and normalized. */
     public static final class Embeddings extends Module {
         public final Embedding wordEmbeddings;
         public final Embedding positionEmbeddings;
@@ -72,7 +76,7 @@ public final class Bert extends Module {
         }
     }
 
-    /** The stack of layers ({@code encoder.layer.N}). */
+    /** HF's {@code BertEncoder}: the stack of layers ({@code encoder.layer.N}). */
     public static final class Encoder extends Module {
         public final List<Layer> layer;
 
@@ -83,65 +87,82 @@ public final class Bert extends Module {
             }
             layer = children("layer", layers);
         }
+
+        /** Hidden states [B, T, H] through every layer. */
+        Tensor forward(Tensor x) {
+            for (Layer l : layer) {
+                x = l.forward(x);
+            }
+            return x;
+        }
+
+        /** The real tokens [N, H] of sequences of the given lengths, laid end to end, through every layer. */
+        Tensor forwardUnpadded(Tensor x, int[] lengths) {
+            for (Layer l : layer) {
+                x = l.forwardUnpadded(x, lengths);
+            }
+            return x;
+        }
     }
 
-    /** Post-norm block: LN(x + attention(x)), then LN(h + mlp(h)). */
+    /** HF's {@code BertLayer}, post-norm: h = LN(x + attention(x)), then LN(h + mlp(h)). */
     public static final class Layer extends Module {
-        public final SelfAttention attention;
-        public final Linear intermediate;
-        public final Linear output;
-        public final LayerNorm outputNorm;
-        public final Dropout outputDropout;
-        private final String act;
+        public final Attention attention;
+        public final Intermediate intermediate;
+        public final Output output;
 
         Layer(BertConfig c, SplittableRandom random) {
-            attention = child("attention", new SelfAttention(c, random));
-            intermediate = child("intermediate", new Group()).add("dense",
-                    new Linear(c.hiddenSize(), c.intermediateSize(), true, 0.02f, random));
-            Group out = child("output", new Group());
-            output = out.add("dense", new Linear(c.intermediateSize(), c.hiddenSize(), true, 0.02f, random));
-            outputNorm = out.add("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
-            outputDropout = out.add("dropout", new Dropout(c.hiddenDropout(), random.split()));
-            act = c.hiddenAct();
+            attention = child("attention", new Attention(c, random));
+            intermediate = child("intermediate", new Intermediate(c, random));
+            output = child("output", new Output(c, random));
         }
 
         Tensor forward(Tensor x) {
-            return feedForward(attention.forward(x));
+            Tensor h = attention.forward(x);
+            return output.forward(intermediate.forward(h), h);
         }
 
         /** The same layer over the real tokens [N, H] of sequences of the given lengths, laid end to end. */
         Tensor forwardUnpadded(Tensor x, int[] lengths) {
-            return feedForward(attention.forwardUnpadded(x, lengths));
-        }
-
-        private Tensor feedForward(Tensor h) {
-            Tensor inner = activation(act, intermediate.forward(h));
-            return outputNorm.forward(h.add(outputDropout.forward(output.forward(inner))));
+            Tensor h = attention.forwardUnpadded(x, lengths);
+            return output.forward(intermediate.forward(h), h);
         }
     }
 
-    /** Multi-head self-attention with the output projection, residual and LayerNorm ({@code attention.*}). */
+    /** HF's {@code BertAttention}: self-attention, then its output projection, residual and LayerNorm. */
+    public static final class Attention extends Module {
+        public final SelfAttention self;
+        public final SelfOutput output;
+
+        Attention(BertConfig c, SplittableRandom random) {
+            self = child("self", new SelfAttention(c, random));
+            output = child("output", new SelfOutput(c, random));
+        }
+
+        Tensor forward(Tensor x) {
+            return output.forward(self.forward(x), x);
+        }
+
+        Tensor forwardUnpadded(Tensor x, int[] lengths) {
+            return output.forward(self.forwardUnpadded(x, lengths), x);
+        }
+    }
+
+    /** HF's {@code BertSelfAttention}: multi-head softmax(Q·Kᵀ/√d)·V, the heads concatenated. */
     public static final class SelfAttention extends Module {
         public final Linear query;
         public final Linear key;
         public final Linear value;
-        public final Linear dense;
-        public final LayerNorm layerNorm;
-        public final Dropout dropout;
         private final int heads;
 
         SelfAttention(BertConfig c, SplittableRandom random) {
-            Group self = child("self", new Group());
-            query = self.add("query", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
-            key = self.add("key", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
-            value = self.add("value", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
-            Group output = child("output", new Group());
-            dense = output.add("dense", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
-            layerNorm = output.add("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
-            dropout = output.add("dropout", new Dropout(c.hiddenDropout(), random.split()));
+            query = child("query", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            key = child("key", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            value = child("value", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
             heads = c.numAttentionHeads();
         }
 
+        /** Context vectors [B, T, H] of hidden states [B, T, H]. */
         Tensor forward(Tensor x) {
             int b = x.size(0);
             int t = x.size(1);
@@ -149,10 +170,10 @@ public final class Bert extends Module {
             Tensor q = query.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
             Tensor k = key.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
             Tensor v = value.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
-            Tensor context = Attention.scaledDotProduct(q, k, v, false).transpose(1, 2).reshape(b, t, h);
-            return layerNorm.forward(x.add(dropout.forward(dense.forward(context))));
+            return scaledDotProduct(q, k, v, false).transpose(1, 2).reshape(b, t, h);
         }
 
+        /** Context vectors [N, H] of sequences of the given lengths laid end to end, each attending to itself alone. */
         Tensor forwardUnpadded(Tensor x, int[] lengths) {
             int h = x.size(1);
             Tensor q = query.forward(x);
@@ -165,12 +186,11 @@ public final class Bert extends Module {
                     continue;
                 }
                 int end = start + length;
-                contexts.add(Attention.scaledDotProduct(heads(q, start, end), heads(k, start, end), heads(v, start, end), false)
+                contexts.add(scaledDotProduct(heads(q, start, end), heads(k, start, end), heads(v, start, end), false)
                         .transpose(1, 2).reshape(length, h));
                 start = end;
             }
-            Tensor context = contexts.size() == 1 ? contexts.get(0) : F.concat(contexts, 0);
-            return layerNorm.forward(x.add(dropout.forward(dense.forward(context))));
+            return contexts.size() == 1 ? contexts.get(0) : F.concat(contexts, 0);
         }
 
         /** Rows [start, end) of a [N, H] projection as one sequence's heads [1, heads, L, H/heads]. */
@@ -180,27 +200,56 @@ public final class Bert extends Module {
         }
     }
 
-    /** A plain named container of child modules: it exists so that parameter names match Hugging Face's nesting. */
-    public static final class Group extends Module {
-        public <M extends Module> M add(String name, M module) {
-            return child(name, module);
+    /** HF's {@code BertSelfOutput}: LN(input + dropout(dense(context))). */
+    public static final class SelfOutput extends Module {
+        public final Linear dense;
+        public final LayerNorm layerNorm;
+        public final Dropout dropout;
+
+        SelfOutput(BertConfig c, SplittableRandom random) {
+            dense = child("dense", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
+            dropout = child("dropout", new Dropout(c.hiddenDropout(), random.split()));
         }
 
-        public Tensor addParameter(String name, Tensor value) {
-            return parameter(name, value);
+        Tensor forward(Tensor context, Tensor input) {
+            return layerNorm.forward(input.add(dropout.forward(dense.forward(context))));
         }
     }
 
-    /** BERT's {@code hidden_act}. */
-    static Tensor activation(String name, Tensor x) {
-        return switch (name) {
-            case "gelu_new" -> F.geluTanh(x);
-            case "relu" -> F.relu(x);
-            default -> F.gelu(x);
-        };
+    /** HF's {@code BertIntermediate}: act(dense(h)), {@code intermediate_size} wide. */
+    public static final class Intermediate extends Module {
+        public final Linear dense;
+        private final String act;
+
+        Intermediate(BertConfig c, SplittableRandom random) {
+            dense = child("dense", new Linear(c.hiddenSize(), c.intermediateSize(), true, 0.02f, random));
+            act = c.hiddenAct();
+        }
+
+        Tensor forward(Tensor h) {
+            return activation(act, dense.forward(h));
+        }
     }
 
-    /** tanh(W·h[CLS] + b). */
+    /** HF's {@code BertOutput}: LN(input + dropout(dense(inner))), back to {@code hidden_size}. */
+    public static final class Output extends Module {
+        public final Linear dense;
+        public final LayerNorm layerNorm;
+        public final Dropout dropout;
+
+        Output(BertConfig c, SplittableRandom random) {
+            dense = child("dense", new Linear(c.intermediateSize(), c.hiddenSize(), true, 0.02f, random));
+            layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
+            dropout = child("dropout", new Dropout(c.hiddenDropout(), random.split()));
+        }
+
+        Tensor forward(Tensor inner, Tensor input) {
+            return layerNorm.forward(input.add(dropout.forward(dense.forward(inner))));
+        }
+    }
+
+    /** HF's {@code BertPooler}: tanh(W·h[CLS] + b). */
     public static final class Pooler extends Module {
         public final Linear dense;
 
@@ -213,6 +262,15 @@ public final class Bert extends Module {
         }
     }
 
+    /** BERT's {@code hidden_act}. */
+    static Tensor activation(String name, Tensor x) {
+        return switch (name) {
+            case "gelu_new" -> F.geluTanh(x);
+            case "relu" -> F.relu(x);
+            default -> F.gelu(x);
+        };
+    }
+
     /**
      * Final hidden states [B, T, H] for a [B, T] batch; {@code attentionMask} (1 = token, 0 = padding) and
      * {@code typeIds} may be null. A padded batch runs on its real tokens only — every layer but attention works
@@ -223,18 +281,14 @@ public final class Bert extends Module {
             throw new IllegalArgumentException("sequence of " + t + " tokens exceeds max_position_embeddings "
                     + config.maxPositionEmbeddings() + " (truncate it)");
         }
-        if (attentionMask != null && java.util.Arrays.stream(attentionMask).anyMatch(m -> m == 0)) {
+        if (attentionMask != null && Arrays.stream(attentionMask).anyMatch(m -> m == 0)) {
             return forwardUnpadded(ids, typeIds, attentionMask, batch, t);
         }
-        Tensor x = embeddings.forward(ids, typeIds, batch, t);
-        for (Layer layer : encoder.layer) {
-            x = layer.forward(x);
-        }
-        return x;
+        return encoder.forward(embeddings.forward(ids, typeIds, batch, t));
     }
 
     private Tensor forwardUnpadded(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
-        int n = (int) java.util.Arrays.stream(attentionMask).filter(m -> m != 0).count();
+        int n = (int) Arrays.stream(attentionMask).filter(m -> m != 0).count();
         int[] realIds = new int[n];
         int[] realTypes = new int[n];
         int[] positions = new int[n];
@@ -254,10 +308,7 @@ public final class Bert extends Module {
                 lengths[b]++;
             }
         }
-        Tensor x = embeddings.forwardTokens(realIds, realTypes, positions);
-        for (Layer layer : encoder.layer) {
-            x = layer.forwardUnpadded(x, lengths);
-        }
+        Tensor x = encoder.forwardUnpadded(embeddings.forwardTokens(realIds, realTypes, positions), lengths);
         // Back to [B, T, H]: gather rows of the tokens plus one zero row that every padded position reads.
         Tensor withZero = F.concat(List.of(x, Tensor.zeros(1, config.hiddenSize())), 0);
         return F.embedding(withZero, slot, batch, t);

@@ -18,22 +18,59 @@ import java.util.SplittableRandom;
  */
 public final class BertForMaskedLM extends Module {
     public final Bert bert;
-    public final Linear transform;
-    public final LayerNorm transformNorm;
-    public final Tensor bias;
+    public final OnlyMlmHead cls;
 
     public BertForMaskedLM(BertConfig config, long seed) {
         this(new Bert(config, false, seed), new SplittableRandom(seed + 1));
     }
 
     private BertForMaskedLM(Bert encoder, SplittableRandom random) {
-        BertConfig c = encoder.config;
         bert = child("bert", encoder);
-        Bert.Group predictions = child("cls", new Bert.Group()).add("predictions", new Bert.Group());
-        Bert.Group transformGroup = predictions.add("transform", new Bert.Group());
-        transform = transformGroup.add("dense", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
-        transformNorm = transformGroup.add("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
-        bias = predictions.addParameter("bias", Tensor.zeros(c.vocabSize()));
+        cls = child("cls", new OnlyMlmHead(encoder, random));
+    }
+
+    /** HF's {@code BertOnlyMLMHead}: the prediction head alone ({@code cls.predictions}). */
+    public static final class OnlyMlmHead extends Module {
+        public final LmPredictionHead predictions;
+
+        OnlyMlmHead(Bert encoder, SplittableRandom random) {
+            predictions = child("predictions", new LmPredictionHead(encoder, random));
+        }
+    }
+
+    /** HF's {@code BertLMPredictionHead}: transform, then the tied decoder (hᵀ·word embeddings) plus a bias. */
+    public static final class LmPredictionHead extends Module {
+        public final PredictionHeadTransform transform;
+        public final Tensor bias;
+        /** The word embedding matrix [V, H], tied (HF's {@code tie_weights}): saved once, under the embedding's name. */
+        private final Tensor decoderWeight;
+
+        LmPredictionHead(Bert encoder, SplittableRandom random) {
+            transform = child("transform", new PredictionHeadTransform(encoder.config, random));
+            bias = parameter("bias", Tensor.zeros(encoder.config.vocabSize()));
+            decoderWeight = encoder.embeddings.wordEmbeddings.weight;
+        }
+
+        Tensor forward(Tensor hidden) {
+            return transform.forward(hidden).matmul(decoderWeight.transpose(0, 1)).add(bias);
+        }
+    }
+
+    /** HF's {@code BertPredictionHeadTransform}: LN(act(dense(h))). */
+    public static final class PredictionHeadTransform extends Module {
+        public final Linear dense;
+        public final LayerNorm layerNorm;
+        private final String act;
+
+        PredictionHeadTransform(BertConfig c, SplittableRandom random) {
+            dense = child("dense", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
+            act = c.hiddenAct();
+        }
+
+        Tensor forward(Tensor hidden) {
+            return layerNorm.forward(Bert.activation(act, dense.forward(hidden)));
+        }
     }
 
     /** Vocabulary logits [B, T, V]. */
@@ -41,9 +78,9 @@ public final class BertForMaskedLM extends Module {
         return logits(bert.forward(ids, typeIds, attentionMask, batch, t));
     }
 
+    /** Vocabulary logits of final hidden states. */
     public Tensor logits(Tensor hidden) {
-        Tensor h = transformNorm.forward(Bert.activation(bert.config.hiddenAct(), transform.forward(hidden)));
-        return h.matmul(bert.embeddings.wordEmbeddings.weight.transpose(0, 1)).add(bias);
+        return cls.predictions.forward(hidden);
     }
 
     /** Mean cross-entropy over positions whose label is not -100 (HF's convention). */
@@ -98,10 +135,10 @@ public final class BertForMaskedLM extends Module {
     /** Writes the HF {@code BertForMaskedLM} layout (tied decoder weight omitted, as HF saves it). */
     public void savePretrained(Path directory) throws IOException {
         bert.savePretrained(directory, "BertForMaskedLM", "bert.", Map.of(
-                "cls.predictions.transform.dense.weight", transform.weight,
-                "cls.predictions.transform.dense.bias", transform.bias,
-                "cls.predictions.transform.LayerNorm.weight", transformNorm.weight,
-                "cls.predictions.transform.LayerNorm.bias", transformNorm.bias,
-                "cls.predictions.bias", bias), Map.of());
+                "cls.predictions.transform.dense.weight", cls.predictions.transform.dense.weight,
+                "cls.predictions.transform.dense.bias", cls.predictions.transform.dense.bias,
+                "cls.predictions.transform.LayerNorm.weight", cls.predictions.transform.layerNorm.weight,
+                "cls.predictions.transform.LayerNorm.bias", cls.predictions.transform.layerNorm.bias,
+                "cls.predictions.bias", cls.predictions.bias), Map.of());
     }
 }

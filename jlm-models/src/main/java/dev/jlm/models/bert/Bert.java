@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import static dev.jlm.tensor.Attention.scaledDotProduct;
-
 /**
  * BERT's encoder as Hugging Face's {@code BertModel}: word + position + token-type embeddings and LayerNorm,
  * post-norm layers of self-attention and a GELU MLP, and an optional tanh pooler over {@code [CLS]}. Each part is a
@@ -148,17 +146,22 @@ public final class Bert extends Module {
         }
     }
 
-    /** HF's {@code BertSelfAttention}: multi-head softmax(Q·Kᵀ/√d)·V, the heads concatenated. */
+    /**
+     * HF's {@code BertSelfAttention}: multi-head dropout(softmax(Q·Kᵀ/√d))·V, the heads concatenated; the dropout
+     * ({@code attention_probs_dropout_prob}) acts on the attention probabilities, in training only.
+     */
     public static final class SelfAttention extends Module {
         public final Linear query;
         public final Linear key;
         public final Linear value;
+        public final Dropout dropout;
         private final int heads;
 
         SelfAttention(BertConfig c, SplittableRandom random) {
             query = child("query", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
             key = child("key", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
             value = child("value", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
+            dropout = child("dropout", new Dropout(c.attentionDropout(), random.split()));
             heads = c.numAttentionHeads();
         }
 
@@ -170,7 +173,7 @@ public final class Bert extends Module {
             Tensor q = query.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
             Tensor k = key.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
             Tensor v = value.forward(x).reshape(b, t, heads, h / heads).transpose(1, 2);
-            return scaledDotProduct(q, k, v, false).transpose(1, 2).reshape(b, t, h);
+            return dropout.attention(q, k, v, false).transpose(1, 2).reshape(b, t, h);
         }
 
         /** Context vectors [N, H] of sequences of the given lengths laid end to end, each attending to itself alone. */
@@ -186,7 +189,7 @@ public final class Bert extends Module {
                     continue;
                 }
                 int end = start + length;
-                contexts.add(scaledDotProduct(heads(q, start, end), heads(k, start, end), heads(v, start, end), false)
+                contexts.add(dropout.attention(heads(q, start, end), heads(k, start, end), heads(v, start, end), false)
                         .transpose(1, 2).reshape(length, h));
                 start = end;
             }

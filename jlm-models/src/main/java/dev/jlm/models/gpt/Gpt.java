@@ -1,6 +1,5 @@
 package dev.jlm.models.gpt;
 
-import dev.jlm.tensor.Attention;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.nn.Dropout;
@@ -74,10 +73,14 @@ public final class Gpt extends Module {
         }
     }
 
-    /** Multi-head causal self-attention with one fused q/k/v projection. */
+    /**
+     * Multi-head causal self-attention with one fused q/k/v projection; in training, dropout on the attention
+     * probabilities ({@code attn_pdrop}) and on the output ({@code resid_pdrop}).
+     */
     public static final class CausalSelfAttention extends Module {
         public final Conv1D cAttn;
         public final Conv1D cProj;
+        public final Dropout attnDropout;
         public final Dropout residDropout;
         private final int nHead;
 
@@ -86,6 +89,7 @@ public final class Gpt extends Module {
             // GPT-2's scaled init of residual projections: std 0.02/√(2·n_layer).
             cProj = child("c_proj", new Conv1D(config.nEmbd(), config.nEmbd(), config.bias(),
                     (float) (0.02 / Math.sqrt(2.0 * config.nLayer())), random));
+            attnDropout = child("attn_dropout", new Dropout(config.dropout(), random.split()));
             residDropout = child("resid_dropout", new Dropout(config.dropout(), random.split()));
             nHead = config.nHead();
         }
@@ -103,7 +107,7 @@ public final class Gpt extends Module {
                 k = past[0];
                 v = past[1];
             }
-            Tensor y = Attention.scaledDotProduct(q, k, v, true).transpose(1, 2).reshape(b, t, c);
+            Tensor y = attnDropout.attention(q, k, v, true).transpose(1, 2).reshape(b, t, c);
             return residDropout.forward(cProj.forward(y));
         }
     }

@@ -19,7 +19,8 @@ import java.nio.file.StandardCopyOption;
  * @param nLayer     transformer blocks
  * @param nHead      attention heads per block
  * @param nEmbd      model width
- * @param dropout    dropout on embeddings, attention output and MLP output
+ * @param dropout    dropout on embeddings, attention probabilities, attention output and MLP output, in training
+ *                   ({@code resid_pdrop}; written as {@code embd_pdrop} and {@code attn_pdrop} too)
  * @param bias       whether Linear layers and LayerNorms have biases (HF GPT-2 always does; a model trained
  *                   without them is saved with zero biases, which computes the same function)
  * @param layerNormEps LayerNorm epsilon ({@code layer_norm_epsilon})

@@ -14,10 +14,33 @@ class BertGradientTest {
 
     @Test
     void maskedLmGradientsMatchFiniteDifferences() {
-        BertForMaskedLM model = new BertForMaskedLM(TINY, 5);
-        int[] ids = {1, 5, 7, 3, 9, 2, 1, 4, 6, 8, 0, 0};
-        int[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
-        int[] labels = {-100, 11, -100, 12, -100, -100, -100, 13, -100, 14, -100, -100};
+        check(new BertForMaskedLM(TINY, 5));
+    }
+
+    @Test
+    void gradientsThroughAttentionDropoutWithFixedMasks() {
+        // Training mode with dropout on the attention probabilities only; reseeding before every evaluation fixes the
+        // masks, so the finite differences see one function.
+        BertConfig withAttentionDropout = new BertConfig(20, 8, 2, 2, 16, "gelu", 0f, 0.2f, 12, 2, 1e-12f);
+        BertForMaskedLM model = new BertForMaskedLM(withAttentionDropout, 5);
+        model.train();
+        check(model);
+        model.reseedDropout(SEED);
+        double dropped = value(model, IDS, MASK, LABELS);
+        model.eval();
+        assertThat(value(model, IDS, MASK, LABELS)).as("eval mode has no attention dropout").isNotEqualTo(dropped);
+    }
+
+    static final long SEED = 11;
+    static final int[] IDS = {1, 5, 7, 3, 9, 2, 1, 4, 6, 8, 0, 0};
+    static final int[] MASK = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+    static final int[] LABELS = {-100, 11, -100, 12, -100, -100, -100, 13, -100, 14, -100, -100};
+
+    private static void check(BertForMaskedLM model) {
+        int[] ids = IDS;
+        int[] mask = MASK;
+        int[] labels = LABELS;
+        model.reseedDropout(SEED);
         Tensor loss = model.loss(ids, null, mask, labels, 2, 6);
         loss.backward();
         Map<String, Tensor> params = model.namedParameters();
@@ -46,6 +69,7 @@ class BertGradientTest {
     }
 
     private static double value(BertForMaskedLM model, int[] ids, int[] mask, int[] labels) {
+        model.reseedDropout(SEED);
         try (var off = GradMode.off()) {
             return model.loss(ids, null, mask, labels, 2, 6).item();
         }

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,7 +41,7 @@ class SquadFinetuneCliTest {
     static Path tinyBert(Path dir) throws IOException {
         BertConfig config = new BertConfig(30522, 32, 2, 2, 64, "gelu", 0.1f, 0.1f, 512, 2, 1e-12f);
         Path model = dir.resolve("tiny-bert");
-        new Bert(config, false, 3).savePretrained(model, "BertModel", "", Map.of(), Map.of());
+        new Bert(config, false, 3).savePretrained(model);
         Tokenizers.load("bert-base-uncased").save(model);
         return model;
     }

@@ -1,10 +1,10 @@
 package dev.jlm.models;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.models.bert.Bert;
 import dev.jlm.models.bert.SentenceEmbedder;
 import dev.jlm.models.onnx.OnnxBertImport;
 import dev.jlm.models.onnx.OnnxModel;
-import dev.jlm.tensor.io.SafeTensors;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,7 +61,10 @@ public final class PretrainedModels {
         return configured != null ? Path.of(configured) : Path.of(System.getProperty("user.home"), ".cache", "jlm");
     }
 
-    /** ONNX → config.json, model.safetensors, tokenizer.json and pooling settings, written to a temp dir then moved. */
+    /**
+     * ONNX → a {@code BertModel} saved as config.json and model.safetensors, with tokenizer.json and pooling
+     * settings, written to a temp dir then moved.
+     */
     private static void convert(Shipped shipped, String name, Path dir) throws IOException {
         OnnxModel onnx;
         try (InputStream in = PretrainedModels.class.getResourceAsStream(shipped.onnx())) {
@@ -74,8 +77,13 @@ public final class PretrainedModels {
         Files.createDirectories(dir.getParent());
         Path temp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".converting");
         try {
-            SafeTensors.write(temp.resolve("model.safetensors"), imported.weights(), Map.of("format", "pt", "source", name));
-            imported.config().write(temp.resolve("config.json"), "BertModel", Map.of());
+            Bert model = new Bert(imported.config(), imported.weights().containsKey("pooler.dense.weight"), 0);
+            try {
+                model.loadStateDict(imported.weights(), false);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(name + shipped.onnx() + ": " + e.getMessage());
+            }
+            model.savePretrained(temp);
             try (InputStream in = PretrainedModels.class.getResourceAsStream(shipped.tokenizer())) {
                 if (in == null) {
                     throw new IOException(name + ": " + shipped.tokenizer() + " is not on the class path");

@@ -1,8 +1,8 @@
 package dev.jlm.models.bert;
 
+import dev.jlm.models.PretrainedCheckpoint;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
-import dev.jlm.tensor.io.SafeTensors;
 import dev.jlm.tensor.nn.Dropout;
 import dev.jlm.tensor.nn.Embedding;
 import dev.jlm.tensor.nn.LayerNorm;
@@ -10,11 +10,9 @@ import dev.jlm.tensor.nn.Linear;
 import dev.jlm.tensor.nn.Module;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -26,7 +24,7 @@ import java.util.SplittableRandom;
  * class: {@code encoder.layer.0.attention.output.dense.weight} is {@link Encoder} → {@link Layer} → {@link Attention}
  * → {@link SelfOutput}'s dense projection.
  */
-public final class Bert extends Module {
+public final class Bert extends BertPreTrainedModel {
     public final BertConfig config;
     public final Embeddings embeddings;
     public final Encoder encoder;
@@ -346,6 +344,16 @@ public final class Bert extends Module {
 
     // ---------------------------------------------------------------- checkpoints
 
+    @Override
+    public BertConfig config() {
+        return config;
+    }
+
+    @Override
+    String architecture() {
+        return "BertModel";
+    }
+
     /**
      * Loads a Hugging Face BERT directory into a bare encoder. Names may carry the {@code bert.} prefix (task
      * models) or not (BertModel); a pooler is loaded when present.
@@ -360,71 +368,16 @@ public final class Bert extends Module {
      * checkpoint (all-MiniLM-L6-v2's, for one).
      */
     public static Bert fromPretrained(Path directory, boolean needsPooler, long seed) throws IOException {
-        Path configFile = directory.resolve("config.json");
-        if (!Files.isRegularFile(configFile)) {
-            throw new IOException(directory + ": no config.json (not a Hugging Face model directory)");
-        }
-        BertConfig config = BertConfig.read(configFile);
-        Map<String, Tensor> stored = readState(directory);
-        String prefix = stored.containsKey("bert.embeddings.word_embeddings.weight") ? "bert." : "";
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        stored.forEach((name, tensor) -> {
-            if (name.startsWith(prefix) && (name.startsWith(prefix + "embeddings.") || name.startsWith(prefix + "encoder.")
-                    || name.startsWith(prefix + "pooler.")) && !name.endsWith("position_ids")) {
-                state.put(name.substring(prefix.length()), tensor);
+        try (PretrainedCheckpoint checkpoint = PretrainedCheckpoint.open(directory)) {
+            BertConfig config = BertConfig.read(checkpoint.configFile());
+            boolean storedPooler = checkpoint.storedName("pooler.dense.weight", BASE_MODEL_PREFIX) != null;
+            Bert model = new Bert(config, storedPooler || needsPooler, 0);
+            Map<String, Tensor> state = checkpoint.stateFor(model, BASE_MODEL_PREFIX);
+            if (!storedPooler && needsPooler) {
+                new Pooler(config, new SplittableRandom(seed)).namedParameters()
+                        .forEach((name, tensor) -> state.put("pooler." + name, tensor));
             }
-        });
-        if (needsPooler && !state.containsKey("pooler.dense.weight")) {
-            Pooler fresh = new Pooler(config, new SplittableRandom(seed));
-            fresh.namedParameters().forEach((name, tensor) -> state.put("pooler." + name, tensor));
+            return checkpoint.load(model, state);
         }
-        return fromStateDict(config, state, directory.toString());
-    }
-
-    /**
-     * Every tensor of a Hugging Face BERT checkpoint directory by name (as stored): {@code model.safetensors}, or
-     * PyTorch's {@code pytorch_model.bin}.
-     */
-    public static Map<String, Tensor> readState(Path directory) throws IOException {
-        Path weightsFile = directory.resolve("model.safetensors");
-        if (!Files.isRegularFile(weightsFile)) {
-            Path torch = directory.resolve("pytorch_model.bin");
-            if (Files.isRegularFile(torch)) {
-                return dev.jlm.models.TorchCheckpoint.read(torch);
-            }
-            throw new IOException(directory + ": no model.safetensors or pytorch_model.bin");
-        }
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        try (SafeTensors weights = SafeTensors.open(weightsFile)) {
-            for (String name : weights.entries().keySet()) {
-                state.put(name, weights.tensor(name));
-            }
-        }
-        return state;
-    }
-
-    /** A model holding {@code state} (HF BertModel names); the pooler exists when its weights do. */
-    public static Bert fromStateDict(BertConfig config, Map<String, Tensor> state, String source) throws IOException {
-        Bert model = new Bert(config, state.containsKey("pooler.dense.weight"), 0);
-        try {
-            model.loadStateDict(state, false);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(source + ": " + e.getMessage());
-        }
-        return model;
-    }
-
-    /**
-     * Writes {@code config.json} (with the head's own keys in {@code configExtras}) and {@code model.safetensors} with
-     * BertModel names under {@code prefix}.
-     */
-    public void savePretrained(Path directory, String architecture, String prefix, Map<String, Tensor> extra,
-                               Map<String, String> configExtras) throws IOException {
-        Files.createDirectories(directory);
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        namedParameters().forEach((name, tensor) -> state.put(prefix + name, tensor));
-        state.putAll(extra);
-        SafeTensors.write(directory.resolve("model.safetensors"), state, Map.of("format", "pt"));
-        config.write(directory.resolve("config.json"), architecture, configExtras);
     }
 }

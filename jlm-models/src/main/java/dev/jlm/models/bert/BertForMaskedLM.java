@@ -8,15 +8,13 @@ import dev.jlm.tensor.nn.Module;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Hugging Face's {@code BertForMaskedLM}: the encoder (no pooler) and {@code cls.predictions} — dense, activation,
  * LayerNorm, then a decoder tied to the word embeddings plus a bias over the vocabulary.
  */
-public final class BertForMaskedLM extends Module {
+public final class BertForMaskedLM extends BertPreTrainedModel {
     public final Bert bert;
     public final OnlyMlmHead cls;
 
@@ -117,28 +115,18 @@ public final class BertForMaskedLM extends Module {
         return new Prediction(logits(selected), kept);
     }
 
-    public static BertForMaskedLM fromPretrained(Path directory) throws IOException {
-        BertConfig config = BertConfig.read(directory.resolve("config.json"));
-        BertForMaskedLM model = new BertForMaskedLM(config, 0);
-        Map<String, Tensor> state = new LinkedHashMap<>(Bert.readState(directory));
-        // The decoder weight is the word embedding (tied); checkpoints may or may not store the copy.
-        state.remove("cls.predictions.decoder.weight");
-        state.remove("cls.predictions.decoder.bias");
-        try {
-            model.loadStateDict(state, false);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(directory.resolve("model.safetensors") + ": " + e.getMessage());
-        }
-        return model;
+    @Override
+    public BertConfig config() {
+        return bert.config;
     }
 
-    /** Writes the HF {@code BertForMaskedLM} layout (tied decoder weight omitted, as HF saves it). */
-    public void savePretrained(Path directory) throws IOException {
-        bert.savePretrained(directory, "BertForMaskedLM", "bert.", Map.of(
-                "cls.predictions.transform.dense.weight", cls.predictions.transform.dense.weight,
-                "cls.predictions.transform.dense.bias", cls.predictions.transform.dense.bias,
-                "cls.predictions.transform.LayerNorm.weight", cls.predictions.transform.layerNorm.weight,
-                "cls.predictions.transform.LayerNorm.bias", cls.predictions.transform.layerNorm.bias,
-                "cls.predictions.bias", cls.predictions.bias), Map.of());
+    @Override
+    String architecture() {
+        return "BertForMaskedLM";
+    }
+
+    /** Reads the HF {@code BertForMaskedLM} layout (a stored copy of the tied decoder weight is ignored). */
+    public static BertForMaskedLM fromPretrained(Path directory) throws IOException {
+        return fromPretrained(directory, (config, checkpoint) -> new BertForMaskedLM(config, 0));
     }
 }

@@ -3,15 +3,13 @@ package dev.jlm.models.bert;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.nn.Linear;
-import dev.jlm.tensor.nn.Module;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /** Hugging Face's {@code BertForQuestionAnswering}: the encoder (no pooler) and a start/end span head. */
-public final class BertForQuestionAnswering extends Module {
+public final class BertForQuestionAnswering extends BertPreTrainedModel {
     public final Bert bert;
     public final Linear qaOutputs;
 
@@ -49,19 +47,17 @@ public final class BertForQuestionAnswering extends Module {
         return F.crossEntropy(logits[0], starts, -100).add(F.crossEntropy(logits[1], ends, -100)).mul(0.5f);
     }
 
-    public static BertForQuestionAnswering fromPretrained(Path directory) throws IOException {
-        BertConfig config = BertConfig.read(directory.resolve("config.json"));
-        BertForQuestionAnswering model = new BertForQuestionAnswering(new Bert(config, false, 0), 0);
-        try {
-            model.loadStateDict(Bert.readState(directory), false);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(directory.resolve("model.safetensors") + ": " + e.getMessage());
-        }
-        return model;
+    @Override
+    public BertConfig config() {
+        return bert.config;
     }
 
-    public void savePretrained(Path directory) throws IOException {
-        bert.savePretrained(directory, "BertForQuestionAnswering", "bert.",
-                Map.of("qa_outputs.weight", qaOutputs.weight, "qa_outputs.bias", qaOutputs.bias), Map.of());
+    @Override
+    String architecture() {
+        return "BertForQuestionAnswering";
+    }
+
+    public static BertForQuestionAnswering fromPretrained(Path directory) throws IOException {
+        return fromPretrained(directory, (config, checkpoint) -> new BertForQuestionAnswering(new Bert(config, false, 0), 0));
     }
 }

@@ -1,12 +1,10 @@
 package dev.jlm.models.bert;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.io.JsonFiles;
 import dev.jlm.tensor.nn.Dropout;
 import dev.jlm.tensor.nn.Linear;
-import dev.jlm.tensor.nn.Module;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +17,7 @@ import java.util.SplittableRandom;
  * [CLS] or, for encoders trained as sentence embedders (all-MiniLM-L6-v2), the mean of the real tokens' states —
  * recorded in {@code config.json} as {@value #POOLING_KEY} (HF's class knows only the pooler).
  */
-public final class BertForSequenceClassification extends Module {
+public final class BertForSequenceClassification extends BertPreTrainedModel {
     /** How the token states become the classifier's input. */
     public enum Pooling {
         /** HF's pooler: tanh(W·h[CLS] + b). */
@@ -66,36 +64,44 @@ public final class BertForSequenceClassification extends Module {
         return F.binaryCrossEntropyWithLogits(logits, targets);
     }
 
-    /** A fine-tuned model saved by {@link #savePretrained}: the encoder (and its pooler) and the classifier. */
-    public static BertForSequenceClassification fromPretrained(Path directory, boolean multiLabel) throws IOException {
-        Path configFile = directory.resolve("config.json");
-        JsonNode config = JsonFiles.read(configFile);
-        String poolingName = config.path(POOLING_KEY).asText("cls");
-        Pooling pooling = switch (poolingName) {
-            case "cls" -> Pooling.CLS;
-            case "mean" -> Pooling.MEAN;
-            default -> throw new IOException(configFile + ": " + POOLING_KEY + " is '" + poolingName + "', expected cls or mean");
-        };
-        Map<String, Tensor> state = Bert.readState(directory);
-        Tensor weight = state.get("classifier.weight");
-        if (weight == null || weight.dim() != 2 || !state.containsKey("classifier.bias")) {
-            throw new IOException(directory.resolve("model.safetensors") + ": no classifier.weight/classifier.bias "
-                    + "(not a sequence-classification model)");
-        }
-        Bert encoder = Bert.fromPretrained(directory);
-        if (pooling == Pooling.CLS && encoder.pooler == null) {
-            throw new IOException(directory.resolve("model.safetensors") + ": no bert.pooler weights for [CLS] pooling");
-        }
-        BertForSequenceClassification model = new BertForSequenceClassification(encoder, weight.size(0), multiLabel, pooling, 0);
-        model.classifier.weight.assign(weight);
-        model.classifier.bias.assign(state.get("classifier.bias"));
-        return model;
+    @Override
+    public BertConfig config() {
+        return bert.config;
     }
 
-    public void savePretrained(Path directory) throws IOException {
-        bert.savePretrained(directory, "BertForSequenceClassification", "bert.",
-                Map.of("classifier.weight", classifier.weight, "classifier.bias", classifier.bias),
-                Map.of(POOLING_KEY, pooling.name().toLowerCase(),
-                        "problem_type", multiLabel ? "multi_label_classification" : "single_label_classification"));
+    @Override
+    String architecture() {
+        return "BertForSequenceClassification";
+    }
+
+    @Override
+    Map<String, String> configExtras() {
+        return Map.of(POOLING_KEY, pooling.name().toLowerCase(),
+                "problem_type", multiLabel ? "multi_label_classification" : "single_label_classification");
+    }
+
+    /** A fine-tuned model saved by {@link #savePretrained}: the encoder (and its pooler) and the classifier. */
+    public static BertForSequenceClassification fromPretrained(Path directory, boolean multiLabel) throws IOException {
+        return fromPretrained(directory, (config, checkpoint) -> {
+            Path configFile = checkpoint.configFile();
+            String poolingName = JsonFiles.read(configFile).path(POOLING_KEY).asText("cls");
+            Pooling pooling = switch (poolingName) {
+                case "cls" -> Pooling.CLS;
+                case "mean" -> Pooling.MEAN;
+                default -> throw new IOException(configFile + ": " + POOLING_KEY + " is '" + poolingName + "', expected cls or mean");
+            };
+            Tensor classifier = checkpoint.contains("classifier.weight") && checkpoint.contains("classifier.bias")
+                    ? checkpoint.tensor("classifier.weight") : null;
+            if (classifier == null || classifier.dim() != 2) {
+                throw new IOException(checkpoint.weightsFile() + ": no classifier.weight/classifier.bias "
+                        + "(not a sequence-classification model)");
+            }
+            boolean storedPooler = checkpoint.storedName("pooler.dense.weight", BASE_MODEL_PREFIX) != null;
+            if (pooling == Pooling.CLS && !storedPooler) {
+                throw new IOException(checkpoint.weightsFile() + ": no bert.pooler weights for [CLS] pooling");
+            }
+            return new BertForSequenceClassification(new Bert(config, storedPooler, 0), classifier.size(0), multiLabel,
+                    pooling, 0);
+        });
     }
 }

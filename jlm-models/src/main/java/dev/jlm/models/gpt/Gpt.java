@@ -1,5 +1,6 @@
 package dev.jlm.models.gpt;
 
+import dev.jlm.models.PretrainedCheckpoint;
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.nn.Dropout;
@@ -7,10 +8,7 @@ import dev.jlm.tensor.nn.Embedding;
 import dev.jlm.tensor.nn.LayerNorm;
 import dev.jlm.tensor.nn.Module;
 
-import dev.jlm.tensor.io.SafeTensors;
-
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -176,36 +174,14 @@ public final class Gpt extends Module {
     // ---------------------------------------------------------------- Hugging Face checkpoints
 
     /**
-     * Loads a Hugging Face GPT-2 directory ({@code config.json} + {@code model.safetensors}); names may carry the
-     * {@code transformer.} prefix (GPT2LMHeadModel) or not (GPT2Model). Errors name the file and tensor.
+     * Loads a Hugging Face GPT-2 directory ({@code config.json} + {@code model.safetensors} or
+     * {@code pytorch_model.bin}); names may carry the {@code transformer.} prefix (GPT2LMHeadModel) or not
+     * (GPT2Model). Errors name the file and tensor.
      */
     public static Gpt fromPretrained(Path directory) throws IOException {
-        Path configFile = directory.resolve("config.json");
-        Path weightsFile = directory.resolve("model.safetensors");
-        if (!Files.isRegularFile(configFile)) {
-            throw new IOException(directory + ": no config.json (not a Hugging Face model directory)");
+        try (PretrainedCheckpoint checkpoint = PretrainedCheckpoint.open(directory)) {
+            return checkpoint.load(new Gpt(GptConfig.read(checkpoint.configFile()), 0), "transformer.");
         }
-        if (!Files.isRegularFile(weightsFile)) {
-            throw new IOException(directory + ": no model.safetensors");
-        }
-        GptConfig config = GptConfig.read(configFile);
-        Gpt model = new Gpt(config, 0);
-        try (SafeTensors weights = SafeTensors.open(weightsFile)) {
-            Map<String, Tensor> state = new LinkedHashMap<>();
-            for (String name : model.namedParameters().keySet()) {
-                String stored = weights.contains(name) ? name : name.substring("transformer.".length());
-                if (!weights.contains(stored)) {
-                    throw new IOException(weightsFile + ": missing tensor '" + name + "' (is this a GPT-2 checkpoint?)");
-                }
-                state.put(name, weights.tensor(stored));
-            }
-            try {
-                model.loadStateDict(state, false);
-            } catch (IllegalArgumentException e) {
-                throw new IOException(weightsFile + ": " + e.getMessage());
-            }
-        }
-        return model;
     }
 
     /**
@@ -214,7 +190,6 @@ public final class Gpt extends Module {
      * written with zero biases, which HF's GPT-2 (always biased) evaluates identically.
      */
     public void savePretrained(Path directory) throws IOException {
-        Files.createDirectories(directory);
         Map<String, Tensor> state = new LinkedHashMap<>(namedParameters());
         if (!config.bias()) {
             Map<String, Tensor> withBiases = new LinkedHashMap<>();
@@ -227,7 +202,6 @@ public final class Gpt extends Module {
             });
             state = withBiases;
         }
-        SafeTensors.write(directory.resolve("model.safetensors"), state, Map.of("format", "pt"));
-        config.write(directory.resolve("config.json"));
+        PretrainedCheckpoint.save(directory, state, config::write);
     }
 }

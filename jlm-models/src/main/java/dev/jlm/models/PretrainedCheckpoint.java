@@ -35,12 +35,21 @@ public final class PretrainedCheckpoint implements AutoCloseable {
         this.torchTensors = torchTensors;
     }
 
-    /** Opens {@code directory}'s config and weights (safetensors mapped, read tensor by tensor as loading asks). */
-    public static PretrainedCheckpoint open(Path directory) throws IOException {
+    /**
+     * {@code directory}'s {@code config.json}, which must exist. Models read it before {@link #open}ing the weights, so
+     * a directory of another kind of model is reported by its config, not by its weights.
+     */
+    public static Path configFile(Path directory) throws IOException {
         Path configFile = directory.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new IOException(directory + ": no config.json (not a Hugging Face model directory)");
         }
+        return configFile;
+    }
+
+    /** Opens {@code directory}'s weights (safetensors mapped, read tensor by tensor as loading asks). */
+    public static PretrainedCheckpoint open(Path directory) throws IOException {
+        Path configFile = configFile(directory);
         Path weightsFile = directory.resolve("model.safetensors");
         if (Files.isRegularFile(weightsFile)) {
             return new PretrainedCheckpoint(configFile, weightsFile, SafeTensors.open(weightsFile), null);

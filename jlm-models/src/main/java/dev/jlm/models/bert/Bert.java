@@ -368,8 +368,8 @@ public final class Bert extends BertPreTrainedModel {
      * checkpoint (all-MiniLM-L6-v2's, for one).
      */
     public static Bert fromPretrained(Path directory, boolean needsPooler, long seed) throws IOException {
+        BertConfig config = BertConfig.read(PretrainedCheckpoint.configFile(directory));
         try (PretrainedCheckpoint checkpoint = PretrainedCheckpoint.open(directory)) {
-            BertConfig config = BertConfig.read(checkpoint.configFile());
             boolean storedPooler = checkpoint.storedName("pooler.dense.weight", BASE_MODEL_PREFIX) != null;
             Bert model = new Bert(config, storedPooler || needsPooler, 0);
             Map<String, Tensor> state = checkpoint.stateFor(model, BASE_MODEL_PREFIX);

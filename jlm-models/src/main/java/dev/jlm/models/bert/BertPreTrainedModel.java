@@ -41,9 +41,9 @@ public abstract sealed class BertPreTrainedModel extends Module
 
     /** The model {@code build} makes from {@code directory}'s config, with every parameter read from its checkpoint. */
     static <M extends BertPreTrainedModel> M fromPretrained(Path directory, Builder<M> build) throws IOException {
+        BertConfig config = BertConfig.read(PretrainedCheckpoint.configFile(directory));
         try (PretrainedCheckpoint checkpoint = PretrainedCheckpoint.open(directory)) {
-            M model = build.build(BertConfig.read(checkpoint.configFile()), checkpoint);
-            return checkpoint.load(model, BASE_MODEL_PREFIX);
+            return checkpoint.load(build.build(config, checkpoint), BASE_MODEL_PREFIX);
         }
     }
 }

@@ -179,8 +179,9 @@ public final class Gpt extends Module {
      * (GPT2Model). Errors name the file and tensor.
      */
     public static Gpt fromPretrained(Path directory) throws IOException {
+        GptConfig config = GptConfig.read(PretrainedCheckpoint.configFile(directory));
         try (PretrainedCheckpoint checkpoint = PretrainedCheckpoint.open(directory)) {
-            return checkpoint.load(new Gpt(GptConfig.read(checkpoint.configFile()), 0), "transformer.");
+            return checkpoint.load(new Gpt(config, 0), "transformer.");
         }
     }
 

@@ -69,15 +69,15 @@ class FillMaskTest {
     @Test
     void theMostLikelyTokenFillsTheTextWhereTheMaskWas() {
         int paris = tokenizer.tokenToId("paris");
-        float before = model.bias.get(paris);
-        model.bias.set(before + 30f, paris);
+        float before = model.cls.predictions.bias.get(paris);
+        model.cls.predictions.bias.set(before + 30f, paris);
         try {
             FillMask.Prediction top = new FillMask(model, tokenizer).fill(TEXT, 1).getFirst();
             assertThat(top.token()).isEqualTo("paris");
             assertThat(top.score()).isGreaterThan(0.99f);
             assertThat(top.sequence()).isEqualTo("the capital of france is paris.");
         } finally {
-            model.bias.set(before, paris);
+            model.cls.predictions.bias.set(before, paris);
         }
     }
 

@@ -48,7 +48,7 @@ public final class BertMlmBench implements Callable<Integer> {
         WordPieceTokenizer tokenizer = TokenizerTrainer.trainWordPiece(train, 16000, 2, size -> { });
         double tokenizerSeconds = (System.nanoTime() - t0) / 1e9;
         double budget = quick ? 0.5 : minutes;
-        BertConfig config = new BertConfig(tokenizer.vocabSize(), 256, 4, 4, 1024, "gelu", 0.1f, 0.1f, 128, 2, 1e-12f);
+        BertConfig config = BertConfig.builder().vocabSize(tokenizer.vocabSize()).hiddenSize(256).numHiddenLayers(4).numAttentionHeads(4).intermediateSize(1024).hiddenDropout(0.1f).attentionDropout(0.1f).maxPositionEmbeddings(128).build();
         BertForMaskedLM model = new BertForMaskedLM(config, 1337);
         MaskedLmTrainer.Settings settings = MaskedLmTrainer.Settings.builder().maxSteps(1_000_000).maxSeconds(budget * 60)
                 .build();

@@ -26,7 +26,7 @@ public final class GenerateBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int newTokens = quick ? 32 : 128;
-        GptConfig config = new GptConfig(50257, 1024, 12, 12, 768, 0f, true, 1e-5f, "gelu_new");
+        GptConfig config = GptConfig.builder().dropout(0f).build();
         Gpt model = new Gpt(config, 0);
         int[] prompt = new int[16];
         Arrays.setAll(prompt, i -> (i * 7919) % config.vocabSize());

@@ -51,7 +51,7 @@ public final class GptQualityBench implements Callable<Integer> {
         Path dir = Files.createTempDirectory("jlm-gpt-quality");
         TextCorpus.Splits splits = TextCorpus.prepare(text, tokenizer, dir);
         // nanoGPT's model uses nn.GELU() (the erf form) and LayerNorm eps 1e-5.
-        GptConfig config = new GptConfig(tokenizer.vocabSize(), 64, 4, 4, 128, 0f, false, 1e-5f, "gelu");
+        GptConfig config = GptConfig.builder().vocabSize(tokenizer.vocabSize()).blockSize(64).nLayer(4).nHead(4).nEmbd(128).dropout(0f).bias(false).activation("gelu").build();
         Gpt model = new Gpt(config, seed);
         model.savePretrained(dir.resolve("init"));
         GptTrainer.Settings settings = GptTrainer.Settings.builder().maxIters(iters).evalInterval(Math.max(1, iters / 4))

@@ -33,7 +33,7 @@ public final class GptTrainStepBench implements Callable<Integer> {
     @Option(names = "--python", description = "Python with PyTorch for the peer (default: ${DEFAULT-VALUE}).")
     String python = "/usr/bin/python3";
 
-    static final GptConfig CONFIG = GptConfig.of(65, 64, 4, 4, 128, 0f, false);
+    static final GptConfig CONFIG = GptConfig.builder().vocabSize(65).blockSize(64).nLayer(4).nHead(4).nEmbd(128).dropout(0f).bias(false).build();
     static final int BATCH = 12;
 
     @Override

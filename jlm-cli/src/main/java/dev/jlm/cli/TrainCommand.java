@@ -81,7 +81,7 @@ public final class TrainCommand implements Runnable {
 
         /** nanoGPT's shakespeare-char CPU model for a vocabulary: the default shape, and what quickstart trains. */
         static GptConfig cpuModel(int vocabSize) {
-            return GptConfig.of(vocabSize, 64, 4, 4, 128, 0f, false);
+            return GptConfig.builder().vocabSize(vocabSize).blockSize(64).nLayer(4).nHead(4).nEmbd(128).dropout(0f).bias(false).build();
         }
 
         @Override
@@ -98,7 +98,7 @@ public final class TrainCommand implements Runnable {
             }
             String text = data == null ? TextCorpus.tinyShakespeare() : TextCorpus.read(data);
             GptTrainer trainer = GptTrainer.onText(text, tokenizer,
-                    vocab -> GptConfig.of(vocab, blockSize, nLayer, nHead, nEmbd, dropout, bias), settings.build(), out);
+                    vocab -> GptConfig.builder().vocabSize(vocab).blockSize(blockSize).nLayer(nLayer).nHead(nHead).nEmbd(nEmbd).dropout(dropout).bias(bias).build(), settings.build(), out);
             LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
             GptTrainer.Result result = train(trainer, plot, quiet);
             System.out.printf("best val loss %.4f after %d steps (%.0f s, %,.0f tokens/s)%n", result.bestValLoss(),
@@ -176,8 +176,9 @@ public final class TrainCommand implements Runnable {
             java.util.List<Path> files = new java.util.ArrayList<>(data);
             files.addAll(moreData);
             MaskedLmCorpus corpus = MaskedLmCorpus.read(files);
-            MaskedLmTrainer trainer = MaskedLmTrainer.onCorpus(corpus, tokenizer, vocabSize, vocab -> new BertConfig(vocab, hidden,
-                    layers, heads, 4 * hidden, "gelu", 0.1f, 0.1f, seqLen, 2, 1e-12f), settings, out);
+            MaskedLmTrainer trainer = MaskedLmTrainer.onCorpus(corpus, tokenizer, vocabSize, vocab -> BertConfig.builder().vocabSize(vocab)
+                    .hiddenSize(hidden).numHiddenLayers(layers).numAttentionHeads(heads).intermediateSize(4 * hidden)
+                    .maxPositionEmbeddings(seqLen).build(), settings, out);
             System.out.printf("BERT: %d layers, width %d, %d heads, vocabulary %,d — %,d parameters; %,d training documents%n",
                     layers, hidden, heads, trainer.tokenizer().vocabSize(), trainer.model().parameterCount(), corpus.train().size());
             LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);

@@ -39,7 +39,7 @@ class SquadFinetuneCliTest {
     }
 
     static Path tinyBert(Path dir) throws IOException {
-        BertConfig config = new BertConfig(30522, 32, 2, 2, 64, "gelu", 0.1f, 0.1f, 512, 2, 1e-12f);
+        BertConfig config = BertConfig.builder().hiddenSize(32).numHiddenLayers(2).numAttentionHeads(2).intermediateSize(64).build();
         Path model = dir.resolve("tiny-bert");
         new Bert(config, false, 3).savePretrained(model);
         Tokenizers.load("bert-base-uncased").save(model);

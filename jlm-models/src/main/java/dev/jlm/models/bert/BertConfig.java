@@ -45,6 +45,91 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
         return hiddenSize / numAttentionHeads;
     }
 
+    /** A builder starting from Hugging Face's {@code BertConfig} defaults (bert-base-uncased); fields are set by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link BertConfig} by field name, so that two of its many int fields cannot be swapped unnoticed. */
+    public static final class Builder {
+        private int vocabSize = 30522;
+        private int hiddenSize = 768;
+        private int numHiddenLayers = 12;
+        private int numAttentionHeads = 12;
+        private int intermediateSize = 3072;
+        private String hiddenAct = "gelu";
+        private float hiddenDropout = 0.1f;
+        private float attentionDropout = 0.1f;
+        private int maxPositionEmbeddings = 512;
+        private int typeVocabSize = 2;
+        private float layerNormEps = 1e-12f;
+
+        private Builder() {
+        }
+
+        public Builder vocabSize(int value) {
+            vocabSize = value;
+            return this;
+        }
+
+        public Builder hiddenSize(int value) {
+            hiddenSize = value;
+            return this;
+        }
+
+        public Builder numHiddenLayers(int value) {
+            numHiddenLayers = value;
+            return this;
+        }
+
+        public Builder numAttentionHeads(int value) {
+            numAttentionHeads = value;
+            return this;
+        }
+
+        public Builder intermediateSize(int value) {
+            intermediateSize = value;
+            return this;
+        }
+
+        public Builder hiddenAct(String value) {
+            hiddenAct = value;
+            return this;
+        }
+
+        /** {@code hidden_dropout_prob}. */
+        public Builder hiddenDropout(float value) {
+            hiddenDropout = value;
+            return this;
+        }
+
+        /** {@code attention_probs_dropout_prob}. */
+        public Builder attentionDropout(float value) {
+            attentionDropout = value;
+            return this;
+        }
+
+        public Builder maxPositionEmbeddings(int value) {
+            maxPositionEmbeddings = value;
+            return this;
+        }
+
+        public Builder typeVocabSize(int value) {
+            typeVocabSize = value;
+            return this;
+        }
+
+        public Builder layerNormEps(float value) {
+            layerNormEps = value;
+            return this;
+        }
+
+        public BertConfig build() {
+            return new BertConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct,
+                    hiddenDropout, attentionDropout, maxPositionEmbeddings, typeVocabSize, layerNormEps);
+        }
+    }
+
     /** Reads an HF {@code config.json}; errors name the file and key. */
     public static BertConfig read(Path file) throws IOException {
         JsonNode node = JsonFiles.read(file);

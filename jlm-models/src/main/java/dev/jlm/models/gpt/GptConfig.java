@@ -45,9 +45,77 @@ public record GptConfig(int vocabSize, int blockSize, int nLayer, int nHead, int
         }
     }
 
-    /** A nanoGPT-style config with GPT-2's activation and LayerNorm epsilon. */
-    public static GptConfig of(int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, float dropout, boolean bias) {
-        return new GptConfig(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, bias, 1e-5f, "gelu_new");
+    /** A builder starting from Hugging Face's {@code GPT2Config} defaults (GPT-2 124M); fields are set by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link GptConfig} by field name, so that two of its many int fields cannot be swapped unnoticed. */
+    public static final class Builder {
+        private int vocabSize = GPT2_VOCAB_SIZE;
+        private int blockSize = 1024;
+        private int nLayer = 12;
+        private int nHead = 12;
+        private int nEmbd = 768;
+        private float dropout = 0.1f;
+        private boolean bias = true;
+        private float layerNormEps = 1e-5f;
+        private String activation = "gelu_new";
+
+        private Builder() {
+        }
+
+        public Builder vocabSize(int value) {
+            vocabSize = value;
+            return this;
+        }
+
+        /** {@code n_positions}, nanoGPT's block size. */
+        public Builder blockSize(int value) {
+            blockSize = value;
+            return this;
+        }
+
+        public Builder nLayer(int value) {
+            nLayer = value;
+            return this;
+        }
+
+        public Builder nHead(int value) {
+            nHead = value;
+            return this;
+        }
+
+        public Builder nEmbd(int value) {
+            nEmbd = value;
+            return this;
+        }
+
+        /** One probability for the embedding, attention and residual dropouts, as nanoGPT's {@code dropout}. */
+        public Builder dropout(float value) {
+            dropout = value;
+            return this;
+        }
+
+        public Builder bias(boolean value) {
+            bias = value;
+            return this;
+        }
+
+        public Builder layerNormEps(float value) {
+            layerNormEps = value;
+            return this;
+        }
+
+        /** {@code activation_function}: {@code gelu_new} (tanh, GPT-2's) or {@code gelu} (erf). */
+        public Builder activation(String value) {
+            activation = value;
+            return this;
+        }
+
+        public GptConfig build() {
+            return new GptConfig(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, bias, layerNormEps, activation);
+        }
     }
 
     public int headSize() {

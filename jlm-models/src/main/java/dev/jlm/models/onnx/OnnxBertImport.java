@@ -74,8 +74,9 @@ public final class OnnxBertImport {
             layers++;
         }
         boolean erf = model.nodes().stream().anyMatch(n -> n.opType().equals("Erf"));
-        return new BertConfig(words.size(0), words.size(1), layers, heads(model, producers), intermediate.size(0),
-                erf ? "gelu" : "gelu_new", 0.1f, 0.1f, positions.size(0), types.size(0), layerNormEps(model));
+        return BertConfig.builder().vocabSize(words.size(0)).hiddenSize(words.size(1)).numHiddenLayers(layers)
+                .numAttentionHeads(heads(model, producers)).intermediateSize(intermediate.size(0)).hiddenAct(erf ? "gelu" : "gelu_new")
+                .maxPositionEmbeddings(positions.size(0)).typeVocabSize(types.size(0)).layerNormEps(layerNormEps(model)).build();
     }
 
     /**

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Finite-difference check of the masked-LM loss's gradient through every kind of BERT parameter. */
 class BertGradientTest {
-    static final BertConfig TINY = new BertConfig(20, 8, 2, 2, 16, "gelu", 0f, 0f, 12, 2, 1e-12f);
+    static final BertConfig TINY = BertConfig.builder().vocabSize(20).hiddenSize(8).numHiddenLayers(2).numAttentionHeads(2).intermediateSize(16).hiddenDropout(0f).attentionDropout(0f).maxPositionEmbeddings(12).build();
 
     @Test
     void maskedLmGradientsMatchFiniteDifferences() {
@@ -21,7 +21,7 @@ class BertGradientTest {
     void gradientsThroughAttentionDropoutWithFixedMasks() {
         // Training mode with dropout on the attention probabilities only; reseeding before every evaluation fixes the
         // masks, so the finite differences see one function.
-        BertConfig withAttentionDropout = new BertConfig(20, 8, 2, 2, 16, "gelu", 0f, 0.2f, 12, 2, 1e-12f);
+        BertConfig withAttentionDropout = BertConfig.builder().vocabSize(20).hiddenSize(8).numHiddenLayers(2).numAttentionHeads(2).intermediateSize(16).hiddenDropout(0f).attentionDropout(0.2f).maxPositionEmbeddings(12).build();
         BertForMaskedLM model = new BertForMaskedLM(withAttentionDropout, 5);
         model.train();
         check(model);

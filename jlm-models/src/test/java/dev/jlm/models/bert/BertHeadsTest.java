@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Task heads save with the names Hugging Face's BERT classes use and load back with identical outputs. */
 class BertHeadsTest {
-    static final BertConfig TINY = new BertConfig(50, 16, 2, 2, 32, "gelu", 0f, 0f, 24, 2, 1e-12f);
+    static final BertConfig TINY = BertConfig.builder().vocabSize(50).hiddenSize(16).numHiddenLayers(2).numAttentionHeads(2).intermediateSize(32).hiddenDropout(0f).attentionDropout(0f).maxPositionEmbeddings(24).build();
     static final int[] IDS = {2, 7, 9, 3, 0, 2, 5, 3, 0, 0};
     static final int[] MASK = {1, 1, 1, 1, 0, 1, 1, 1, 0, 0};
     static final org.assertj.core.data.Offset<Float> SAME = org.assertj.core.data.Offset.offset(1e-6f);

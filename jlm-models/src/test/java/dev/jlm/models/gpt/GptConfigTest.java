@@ -15,7 +15,7 @@ class GptConfigTest {
 
     @Test
     void gpt2sVocabularyEndsTextsWithItsEndOfTextTokenAndSaysSoInConfigJson(@TempDir Path dir) throws IOException {
-        GptConfig config = GptConfig.of(50257, 64, 1, 2, 16, 0f, true);
+        GptConfig config = GptConfig.builder().vocabSize(50257).blockSize(64).nLayer(1).nHead(2).nEmbd(16).dropout(0f).bias(true).build();
         assertThat(config.eosTokenId()).isEqualTo(Tokenizers.load("gpt2").tokenToId("<|endoftext|>"));
         config.write(dir.resolve("config.json"));
         JsonNode json = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
@@ -26,7 +26,7 @@ class GptConfigTest {
 
     @Test
     void aCharacterLevelModelHasNoEndOfTextToken(@TempDir Path dir) throws IOException {
-        GptConfig config = GptConfig.of(65, 64, 1, 2, 16, 0f, true);
+        GptConfig config = GptConfig.builder().vocabSize(65).blockSize(64).nLayer(1).nHead(2).nEmbd(16).dropout(0f).bias(true).build();
         assertThat(config.eosTokenId()).isEqualTo(-1);
         config.write(dir.resolve("config.json"));
         JsonNode json = new ObjectMapper().readTree(dir.resolve("config.json").toFile());

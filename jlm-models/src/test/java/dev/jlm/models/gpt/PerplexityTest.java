@@ -25,7 +25,7 @@ class PerplexityTest {
 
     @BeforeAll
     static void model() {
-        model = new Gpt(GptConfig.of(VOCAB, BLOCK, 2, 2, 16, 0f, true), 7);
+        model = new Gpt(GptConfig.builder().vocabSize(VOCAB).blockSize(BLOCK).nLayer(2).nHead(2).nEmbd(16).dropout(0f).bias(true).build(), 7);
         SplittableRandom random = new SplittableRandom(3);
         text = random.ints(30, 0, VOCAB).toArray();
     }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 PredictCommand.class,
                 EvalCommand.class,
                 DataCommand.class,
+                PlanCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -26,6 +26,12 @@ public final class Sgemm {
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
 
+    /**
+     * Bytes of packing buffers a thread keeps for good once it has run a product: an MC×KC block of A, a KC×NC
+     * block of B (always allocated at full size) and one MR×NR tile.
+     */
+    public static final long WORKSPACE_BYTES_PER_THREAD = 4L * (MC * KC + KC * (NC / NR) * NR + MR * NR);
+
     private Sgemm() {
     }
 

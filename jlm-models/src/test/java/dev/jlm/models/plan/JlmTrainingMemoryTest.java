@@ -22,7 +22,7 @@ class JlmTrainingMemoryTest {
         // Odd sizes, so that no other test's pooled buffers fit this run's tensors; every array stays below G1's
         // humongous size (half a 4 MB region at -Xmx8g), which G1 would round up to whole regions — a heap-layout
         // cost the estimate does not model (largest array here: 4·n·C floats = 1.55 MB).
-        GptConfig config = GptConfig.of(101, 61, 4, 6, 198, 0f, true);
+        GptConfig config = GptConfig.builder().vocabSize(101).blockSize(61).nLayer(4).nHead(6).nEmbd(198).dropout(0f).build();
         int batch = 8;
         int t = 61;
         JlmTrainingMemory.Estimate estimate = JlmTrainingMemory.gptAdamW(config, batch, t);
@@ -62,10 +62,14 @@ class JlmTrainingMemoryTest {
 
     @Test
     void onlyTheTracedConfigurationsAreEstimated() {
-        assertThatThrownBy(() -> JlmTrainingMemory.gptAdamW(GptConfig.of(65, 64, 2, 2, 32, 0.2f, true), 4, 64))
+        assertThatThrownBy(() -> JlmTrainingMemory.gptAdamW(small().dropout(0.2f).build(), 4, 64))
                 .hasMessageContaining("dropout 0.2");
-        assertThatThrownBy(() -> JlmTrainingMemory.gptAdamW(GptConfig.of(65, 64, 2, 2, 32, 0f, true), 4, 65))
+        assertThatThrownBy(() -> JlmTrainingMemory.gptAdamW(small().dropout(0f).build(), 4, 65))
                 .hasMessageContaining("[1, 64]");
+    }
+
+    private static GptConfig.Builder small() {
+        return GptConfig.builder().vocabSize(65).blockSize(64).nLayer(2).nHead(2).nEmbd(32);
     }
 
     private static long liveHeap() {

@@ -1,25 +1,60 @@
 package dev.jlm.models.gpt;
 
 import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.nn.Adapter;
 import dev.jlm.tensor.nn.Module;
 
 import java.util.SplittableRandom;
 
 /**
  * GPT-2's linear layer as Hugging Face stores it: weight [in, out], so y = x·W + b with no transpose. Keeping HF's
- * orientation makes checkpoints load and save without conversion.
+ * orientation makes checkpoints load and save without conversion. An {@link Adapter} attached to the layer adds its
+ * path to y.
  */
 public final class Conv1D extends Module {
     public final Tensor weight;
     public final Tensor bias;
+    private Adapter adapter;
 
     public Conv1D(int in, int out, boolean bias, float std, SplittableRandom random) {
         this.weight = parameter("weight", Tensor.randn(random, in, out).mul(std).copy());
         this.bias = bias ? parameter("bias", Tensor.zeros(out)) : null;
     }
 
+    public int inFeatures() {
+        return weight.size(0);
+    }
+
+    public int outFeatures() {
+        return weight.size(1);
+    }
+
+    /** Attaches {@code adapter} (at most one at a time); its modules become this layer's children. */
+    public void attach(Adapter adapter) {
+        if (this.adapter != null) {
+            throw new IllegalStateException("this Conv1D already has an adapter");
+        }
+        adapter.modules().forEach(this::child);
+        this.adapter = adapter;
+    }
+
+    /** Removes the attached adapter and its modules; the layer computes x·W + b alone again. */
+    public void detach() {
+        if (adapter == null) {
+            throw new IllegalStateException("this Conv1D has no adapter");
+        }
+        adapter.modules().keySet().forEach(this::removeChild);
+        adapter = null;
+    }
+
+    /** The attached adapter, or null. */
+    public Adapter adapter() {
+        return adapter;
+    }
+
     public Tensor forward(Tensor x) {
         Tensor y = x.matmul(weight);
-        return bias == null ? y : y.add(bias);
+        y = bias == null ? y : y.add(bias);
+        return adapter == null ? y : adapter.forward(x, y);
     }
 }

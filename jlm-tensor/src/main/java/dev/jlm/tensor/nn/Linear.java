@@ -4,10 +4,14 @@ import dev.jlm.tensor.Tensor;
 
 import java.util.SplittableRandom;
 
-/** y = x·Wᵀ + b with W stored [out, in] as PyTorch does; Wᵀ is a view read in place by the matmul kernel. */
+/**
+ * y = x·Wᵀ + b with W stored [out, in] as PyTorch does; Wᵀ is a view read in place by the matmul kernel. An
+ * {@link Adapter} attached to the layer adds its path to y.
+ */
 public final class Linear extends Module {
     public final Tensor weight;
     public final Tensor bias;
+    private Adapter adapter;
 
     /** PyTorch's default initialization: U(−1/√in, 1/√in) for weight and bias. */
     public Linear(int in, int out, boolean bias, SplittableRandom random) {
@@ -22,8 +26,40 @@ public final class Linear extends Module {
         this.bias = bias ? parameter("bias", Tensor.zeros(out)) : null;
     }
 
+    public int inFeatures() {
+        return weight.size(1);
+    }
+
+    public int outFeatures() {
+        return weight.size(0);
+    }
+
+    /** Attaches {@code adapter} (at most one at a time); its modules become this layer's children. */
+    public void attach(Adapter adapter) {
+        if (this.adapter != null) {
+            throw new IllegalStateException("this Linear already has an adapter");
+        }
+        adapter.modules().forEach(this::child);
+        this.adapter = adapter;
+    }
+
+    /** Removes the attached adapter and its modules; the layer computes x·Wᵀ + b alone again. */
+    public void detach() {
+        if (adapter == null) {
+            throw new IllegalStateException("this Linear has no adapter");
+        }
+        adapter.modules().keySet().forEach(this::removeChild);
+        adapter = null;
+    }
+
+    /** The attached adapter, or null. */
+    public Adapter adapter() {
+        return adapter;
+    }
+
     public Tensor forward(Tensor x) {
         Tensor y = x.matmul(weight.transpose(0, 1));
-        return bias == null ? y : y.add(bias);
+        y = bias == null ? y : y.add(bias);
+        return adapter == null ? y : adapter.forward(x, y);
     }
 }

@@ -45,6 +45,32 @@ public abstract class Module {
         return List.copyOf(modules);
     }
 
+    /** Unregisters the child {@code name} (an adapter's module leaving its layer). */
+    protected void removeChild(String name) {
+        if (children.remove(name) == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": no child '" + name + "'");
+        }
+    }
+
+    /**
+     * This module (under "") and every module below it by dotted name, parents before children (PyTorch's
+     * {@code named_modules}); a module reachable twice appears once.
+     */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        collectModules("", out, seen);
+        return out;
+    }
+
+    private void collectModules(String name, Map<String, Module> out, Set<Module> seen) {
+        if (!seen.add(this)) {
+            return;
+        }
+        out.put(name, this);
+        children.forEach((child, module) -> module.collectModules(name.isEmpty() ? child : name + "." + child, out, seen));
+    }
+
     private void checkNewName(String name) {
         if (name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": '" + name + "' cannot name a parameter or module");

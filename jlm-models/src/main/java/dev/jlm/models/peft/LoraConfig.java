@@ -214,8 +214,8 @@ public final class LoraConfig {
     }
 
     /**
-     * Reads an {@code adapter_config.json} PEFT or jlm wrote. Fields jlm does not implement (DoRA, rank or alpha
-     * patterns, chosen layers) are an error rather than silently ignored.
+     * Reads an {@code adapter_config.json} PEFT or jlm wrote. Fields jlm does not implement (DoRA, a bias on B, rank
+     * or alpha patterns, chosen or excluded layers, trainable tokens) are an error when set rather than ignored.
      */
     public static LoraConfig read(Path file) throws IOException {
         JsonNode node = JsonFiles.read(file);
@@ -223,7 +223,9 @@ public final class LoraConfig {
         if (!"LORA".equals(type)) {
             throw new IOException(file + ": peft_type is " + type + ", jlm reads LORA adapters");
         }
-        for (String unsupported : List.of("use_dora", "layers_to_transform", "layers_pattern", "rank_pattern", "alpha_pattern")) {
+        for (String unsupported : List.of("use_dora", "lora_bias", "layers_to_transform", "layers_pattern",
+                "rank_pattern", "alpha_pattern", "exclude_modules", "layer_replication", "trainable_token_indices",
+                "target_parameters")) {
             JsonNode value = node.get(unsupported);
             boolean unset = value == null || value.isNull() || value.isBoolean() && !value.asBoolean()
                     || value.isContainerNode() && value.isEmpty();

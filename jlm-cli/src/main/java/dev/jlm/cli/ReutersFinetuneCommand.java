@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code jlm finetune reuters}: multi-label topic classification on the Reuters-21578 ModApte split. */
@@ -35,6 +36,8 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
     boolean quiet;
     @Mixin
     ReutersTrainingOptions training = new ReutersTrainingOptions();
+    @Mixin
+    PeftOptions peft = new PeftOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -57,10 +60,14 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException(pretrained + ": no tokenizer.json");
         }
         ReutersFineTuner.Settings settings = training.applyTo(ReutersFineTuner.Settings.builder()).maxSeconds(minutes * 60)
+                .lora(peft.loraConfig("query,value", List.of("classifier"), "SEQ_CLS", false))
                 .build();
         ReutersFineTuner tuner = new ReutersFineTuner(pretrained, Tokenizers.load(tokenizerFile.toString()), split, settings, out);
         System.out.printf("%,d training documents (a tenth held out for thresholds), %d categories; %d epoch(s) of %,d steps%n",
                 split.train().size(), split.categories().size(), settings.epochs(), tuner.stepsPerEpoch());
+        if (tuner.lora() != null) {
+            System.out.println("LoRA on " + tuner.lora().targetNames().size() + " layers: " + tuner.lora().trainableParametersSummary());
+        }
         LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
         ReutersFineTuner.Result result;
         try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, null)) {
@@ -70,7 +77,12 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
                 result.tokensPerSecond(), result.finalLoss());
         System.out.printf("test (%,d documents): micro-F1 %.4f, macro-F1 %.4f%n", split.test().size(), result.report().microF1(),
                 result.report().macroF1());
-        System.out.println("model: " + out + "   plot: " + plot.file() + "   per-category table: jlm eval reuters --model " + out);
+        if (tuner.lora() != null) {
+            System.out.println("adapter: " + out + "   plot: " + plot.file() + "   per-category table: jlm eval reuters --model "
+                    + model + " --adapter " + out);
+        } else {
+            System.out.println("model: " + out + "   plot: " + plot.file() + "   per-category table: jlm eval reuters --model " + out);
+        }
         return 0;
     }
 }

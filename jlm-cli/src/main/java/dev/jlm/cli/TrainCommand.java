@@ -7,10 +7,12 @@ import dev.jlm.models.gpt.GptConfig;
 import dev.jlm.models.gpt.GptTrainer;
 import dev.jlm.models.train.TextCorpus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code jlm train ...}: pretraining jobs. */
@@ -36,6 +38,9 @@ public final class TrainCommand implements Runnable {
         String tokenizer = "char";
         @Option(names = "--out", description = "Output folder: model, checkpoints, metrics, plot (default: ${DEFAULT-VALUE}).")
         Path out = Path.of("out", "gpt");
+        @Option(names = "--model", description = "A pretrained GPT directory to train further instead of a new model (its "
+                + "shape and tokenizer; the shape flags and --tokenizer are then not used); needed by --peft.")
+        Path model;
         @Option(names = "--n-layer", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
         int nLayer = CPU_MODEL.nLayer();
         @Option(names = "--n-head", description = "Attention heads (default: ${DEFAULT-VALUE}).")
@@ -78,6 +83,8 @@ public final class TrainCommand implements Runnable {
         long seed = DEFAULTS.seed();
         @Option(names = "--quiet", description = "No progress bar.")
         boolean quiet;
+        @Mixin
+        PeftOptions peft = new PeftOptions();
 
         /** nanoGPT's shakespeare-char CPU model for a vocabulary: the default shape, and what quickstart trains. */
         static GptConfig cpuModel(int vocabSize) {
@@ -97,13 +104,19 @@ public final class TrainCommand implements Runnable {
                 settings.lrDecayIters(lrDecayIters);
             }
             String text = data == null ? TextCorpus.tinyShakespeare() : TextCorpus.read(data);
-            GptTrainer trainer = GptTrainer.onText(text, tokenizer,
-                    vocab -> GptConfig.builder().vocabSize(vocab).blockSize(blockSize).nLayer(nLayer).nHead(nHead).nEmbd(nEmbd).dropout(dropout).bias(bias).build(), settings.build(), out);
+            if (peft.enabled() && model == null) {
+                throw new IllegalArgumentException("--peft needs --model, the pretrained GPT to adapt");
+            }
+            GptTrainer trainer = model != null
+                    ? GptTrainer.fromPretrained(model, text, peft.loraConfig("c_attn", List.of(), "CAUSAL_LM", true),
+                            settings.build(), out)
+                    : GptTrainer.onText(text, tokenizer, vocab -> GptConfig.builder().vocabSize(vocab).blockSize(blockSize)
+                            .nLayer(nLayer).nHead(nHead).nEmbd(nEmbd).dropout(dropout).bias(bias).build(), settings.build(), out);
             LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
             GptTrainer.Result result = train(trainer, plot, quiet);
             System.out.printf("best val loss %.4f after %d steps (%.0f s, %,.0f tokens/s)%n", result.bestValLoss(),
                     result.iterations(), result.seconds(), result.tokensPerSecond());
-            System.out.println("model:   " + result.bestModel());
+            System.out.println((trainer.lora() != null ? "adapter: " : "model:   ") + result.bestModel());
             System.out.println("metrics: " + result.metrics());
             System.out.println("plot:    " + plot.file());
             return 0;
@@ -115,6 +128,10 @@ public final class TrainCommand implements Runnable {
             System.out.printf("GPT: %d layers, %d heads, width %d, context %d, vocabulary %d — %,d parameters; %,d train / %,d val tokens%n",
                     config.nLayer(), config.nHead(), config.nEmbd(), config.blockSize(), config.vocabSize(),
                     trainer.model().parameterCount(), trainer.trainSplit().size(), trainer.valSplit().size());
+            if (trainer.lora() != null) {
+                System.out.println("LoRA on " + trainer.lora().targetNames().size() + " layers: "
+                        + trainer.lora().trainableParametersSummary());
+            }
             try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, e -> String.format(
                     "step %d: train loss %.4f, val loss %.4f", e.step(), e.metrics().get("train_loss").floatValue(),
                     e.metrics().get("val_loss").floatValue()))) {

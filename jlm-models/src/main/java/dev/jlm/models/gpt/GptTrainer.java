@@ -1,5 +1,7 @@
 package dev.jlm.models.gpt;
 
+import dev.jlm.models.peft.LoraConfig;
+import dev.jlm.models.peft.LoraModel;
 import dev.jlm.models.train.TextCorpus;
 import dev.jlm.models.train.TokenDataset;
 import dev.jlm.models.train.Trainer;
@@ -37,8 +39,16 @@ public final class GptTrainer implements TrainingTask {
     private final TokenDataset val;
     private final Settings settings;
     private final Path outDir;
+    /** The adapters when training with LoRA, else null. */
+    private final LoraModel lora;
+    private final String baseModel;
 
     public GptTrainer(Gpt model, Tokenizer tokenizer, TokenDataset train, TokenDataset val, Settings settings, Path outDir) {
+        this(model, tokenizer, train, val, settings, outDir, null, null);
+    }
+
+    private GptTrainer(Gpt model, Tokenizer tokenizer, TokenDataset train, TokenDataset val, Settings settings, Path outDir,
+                       LoraConfig lora, String baseModel) {
         if (val.size() <= model.config.blockSize() || train.size() <= model.config.blockSize()) {
             throw new IllegalArgumentException("block size " + model.config.blockSize() + " is larger than the corpus split ("
                     + train.size() + " train / " + val.size() + " val tokens); use a smaller --block-size or more data");
@@ -49,6 +59,21 @@ public final class GptTrainer implements TrainingTask {
         this.val = val;
         this.settings = settings;
         this.outDir = outDir;
+        this.lora = lora == null ? null : LoraModel.wrap(model, lora, settings.seed());
+        this.baseModel = baseModel;
+    }
+
+    /**
+     * A run on {@code text} in {@code outDir} that continues training the model in {@code pretrained} (its config,
+     * weights and tokenizer): the whole model, or with {@code lora} only LoRA adapters on it, saved as a PEFT adapter
+     * folder that names {@code pretrained} as its base.
+     */
+    public static GptTrainer fromPretrained(Path pretrained, String text, LoraConfig lora, Settings settings, Path outDir)
+            throws IOException {
+        Gpt model = Gpt.fromPretrained(pretrained);
+        Tokenizer vocabulary = Tokenizers.load(pretrained.toString());
+        TextCorpus.Splits splits = TextCorpus.prepare(text, vocabulary, outDir);
+        return new GptTrainer(model, vocabulary, splits.train(), splits.val(), settings, outDir, lora, pretrained.toString());
     }
 
     /**
@@ -95,6 +120,11 @@ public final class GptTrainer implements TrainingTask {
 
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** The adapters when training with LoRA (their trainable and total parameter counts), else null. */
+    public LoraModel lora() {
+        return lora;
     }
 
     public TokenDataset trainSplit() {
@@ -163,16 +193,24 @@ public final class GptTrainer implements TrainingTask {
         return out;
     }
 
-    /** The model and tokenizer in Hugging Face layout. */
+    /** The model (or with LoRA its PEFT adapter folder) and the tokenizer, in Hugging Face layout. */
     @Override
     public void save(Path directory) throws IOException {
-        model.savePretrained(directory);
+        if (lora != null) {
+            lora.save(directory, baseModel);
+        } else {
+            model.savePretrained(directory);
+        }
         tokenizer.save(directory);
     }
 
     @Override
     public void restore(Path directory) throws IOException {
-        model.loadStateDict(Gpt.fromPretrained(directory).stateDict(), true);
+        if (lora != null) {
+            lora.loadWeights(directory);
+        } else {
+            model.loadStateDict(Gpt.fromPretrained(directory).stateDict(), true);
+        }
     }
 
     /**

@@ -251,8 +251,21 @@ public final class LoraModel {
         } catch (IllegalArgumentException e) {
             throw new IOException(configFile + ": " + e.getMessage());
         }
+        lora.loadWeights(directory);
+        return lora;
+    }
+
+    /**
+     * Loads the tensors of the adapter folder {@code directory} into these adapters (a resumed run's checkpoint, or
+     * {@link #load}'s second half), checking every key and shape before anything is copied.
+     */
+    public void loadWeights(Path directory) throws IOException {
+        Path weightsFile = directory.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weightsFile)) {
+            throw new IOException(directory + ": no " + WEIGHTS_FILE);
+        }
         Map<String, Tensor> own = model.namedParameters();
-        Map<String, Tensor> expected = lora.adapterStateDict();
+        Map<String, Tensor> expected = adapterStateDict();
         Map<String, Tensor> loaded = new LinkedHashMap<>();
         try (SafeTensors weights = SafeTensors.open(weightsFile)) {
             for (String key : weights.entries().keySet()) {
@@ -280,6 +293,5 @@ public final class LoraModel {
             }
         }
         loaded.forEach((name, value) -> own.get(name).assign(value));
-        return lora;
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.bert.Bert;
 import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.models.bert.PaddedBatch;
+import dev.jlm.models.peft.LoraConfig;
+import dev.jlm.models.peft.LoraModel;
 import dev.jlm.models.train.EpochOrder;
 import dev.jlm.models.train.Trainer;
 import dev.jlm.models.train.TrainingListener;
@@ -40,6 +42,9 @@ import java.util.stream.IntStream;
  * category's log-odds in the training documents. Every tenth training document is held out to choose the decision
  * thresholds (and to report micro-F1 after each epoch); the test set is only ever scored. The output folder holds the
  * model (HF layout), its tokenizer and {@value #LABELS_FILE}.
+ *
+ * <p>With {@link Settings#lora} the encoder stays frozen and LoRA adapters train instead (the head whole, as PEFT's
+ * modules_to_save); the output folder then holds the PEFT adapter folder in place of the model.
  */
 public final class ReutersFineTuner implements TrainingTask {
     /** Category names, thresholds and the truncation length, next to the fine-tuned model. */
@@ -60,6 +65,7 @@ public final class ReutersFineTuner implements TrainingTask {
         private final float weightDecay;
         private final double maxSeconds;
         private final long seed;
+        private final LoraConfig lora;
 
         private Settings(Builder b) {
             this.epochs = b.epochs;
@@ -72,6 +78,7 @@ public final class ReutersFineTuner implements TrainingTask {
             this.weightDecay = b.weightDecay;
             this.maxSeconds = b.maxSeconds;
             this.seed = b.seed;
+            this.lora = b.lora;
         }
 
         /** The defaults, for callers that show or start from them. */
@@ -127,6 +134,11 @@ public final class ReutersFineTuner implements TrainingTask {
             return seed;
         }
 
+        /** The LoRA adapters to train instead of the whole encoder, or null for full fine-tuning. */
+        public LoraConfig lora() {
+            return lora;
+        }
+
         public static final class Builder {
             private int epochs = 8;
             private int batchSize = 32;
@@ -138,6 +150,7 @@ public final class ReutersFineTuner implements TrainingTask {
             private float weightDecay = 0.01f;
             private double maxSeconds = Double.POSITIVE_INFINITY;
             private long seed = 42;
+            private LoraConfig lora;
 
             private Builder() {
             }
@@ -189,6 +202,12 @@ public final class ReutersFineTuner implements TrainingTask {
 
             public Builder seed(long seed) {
                 this.seed = seed;
+                return this;
+            }
+
+            /** Trains LoRA adapters as {@code config} says (null: the whole model). */
+            public Builder lora(LoraConfig config) {
+                this.lora = config;
                 return this;
             }
 
@@ -255,16 +274,39 @@ public final class ReutersFineTuner implements TrainingTask {
 
         public void save(Path directory) throws IOException {
             model.savePretrained(directory);
+            saveTokenizerAndLabels(directory);
+        }
+
+        /**
+         * Writes {@code adapter}'s PEFT folder (recording {@code baseModel}), the tokenizer and the labels — the base
+         * model stays where it is; {@link #load(Path, Path)} puts the two together again.
+         */
+        public void saveAdapter(Path directory, LoraModel adapter, String baseModel) throws IOException {
+            adapter.save(directory, baseModel);
+            saveTokenizerAndLabels(directory);
+        }
+
+        private void saveTokenizerAndLabels(Path directory) throws IOException {
             tokenizer.save(directory);
             Map<String, Object> labels = new LinkedHashMap<>();
             labels.put("categories", categories);
             labels.put("thresholds", thresholds);
             labels.put("max_length", maxLength);
+            labels.put("pooling", model.pooling.name().toLowerCase(java.util.Locale.ROOT));
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(directory.resolve(LABELS_FILE).toFile(), labels);
         }
 
         /** A folder written by {@link #save}. */
         public static Classifier load(Path directory) throws IOException {
+            return load(directory, null);
+        }
+
+        /**
+         * The base encoder in {@code base} with the adapter folder {@link #saveAdapter} wrote in {@code adapter}
+         * (its labels and tokenizer are the adapter folder's); with a null {@code adapter}, {@link #load(Path)}.
+         */
+        public static Classifier load(Path base, Path adapter) throws IOException {
+            Path directory = adapter != null ? adapter : base;
             Path labelsFile = directory.resolve(LABELS_FILE);
             if (!Files.isRegularFile(labelsFile)) {
                 throw new IOException(directory + ": no " + LABELS_FILE + " (not a model from 'jlm finetune reuters')");
@@ -279,7 +321,20 @@ public final class ReutersFineTuner implements TrainingTask {
             if (categories.isEmpty() || thresholds.length != categories.size() || !labels.path("max_length").canConvertToInt()) {
                 throw new IOException(labelsFile + ": needs \"categories\", as many \"thresholds\" and \"max_length\"");
             }
-            BertForSequenceClassification model = BertForSequenceClassification.fromPretrained(directory, true);
+            BertForSequenceClassification model;
+            if (adapter == null) {
+                model = BertForSequenceClassification.fromPretrained(directory, true);
+            } else {
+                String poolingName = labels.path("pooling").asText("mean");
+                BertForSequenceClassification.Pooling pooling = switch (poolingName) {
+                    case "mean" -> BertForSequenceClassification.Pooling.MEAN;
+                    case "cls" -> BertForSequenceClassification.Pooling.CLS;
+                    default -> throw new IOException(labelsFile + ": pooling is '" + poolingName + "', expected cls or mean");
+                };
+                Bert encoder = Bert.fromPretrained(base, pooling == BertForSequenceClassification.Pooling.CLS, 0);
+                model = new BertForSequenceClassification(encoder, categories.size(), true, pooling, 0);
+                LoraModel.load(model, adapter);
+            }
             if (model.classifier.bias.numel() != categories.size()) {
                 throw new IOException(labelsFile + ": " + categories.size() + " categories but the classifier has "
                         + model.classifier.bias.numel() + " outputs");
@@ -290,6 +345,9 @@ public final class ReutersFineTuner implements TrainingTask {
     }
 
     private final BertForSequenceClassification model;
+    /** The adapters when training with LoRA, else null. */
+    private final LoraModel lora;
+    private final String baseModel;
     private final Tokenizer tokenizer;
     private final List<String> categories;
     private final List<ReutersDocument> validationDocuments;
@@ -327,6 +385,8 @@ public final class ReutersFineTuner implements TrainingTask {
         this.trainEncodings = encode(tokenizer, fit, settings.maxLength());
         this.trainLabels = MultiLabelDecisions.labels(fit, categories);
         model.classifier.bias.assign(Tensor.of(logOdds(trainLabels, categories.size()), categories.size()));
+        this.baseModel = pretrained.toString();
+        this.lora = settings.lora() == null ? null : LoraModel.wrap(model, settings.lora(), settings.seed());
         this.order = new EpochOrder(fit.size(), settings.batchSize(), settings.seed());
     }
 
@@ -408,15 +468,28 @@ public final class ReutersFineTuner implements TrainingTask {
         return metrics;
     }
 
-    /** The classifier, its thresholds chosen on the validation slice. */
+    /** The adapters when training with LoRA (their trainable and total parameter counts), else null. */
+    public LoraModel lora() {
+        return lora;
+    }
+
+    /** The classifier (or with LoRA its adapter folder), its thresholds chosen on the validation slice. */
     @Override
     public void save(Path directory) throws IOException {
-        classifier(trainedSteps).save(directory);
+        if (lora != null) {
+            classifier(trainedSteps).saveAdapter(directory, lora, baseModel);
+        } else {
+            classifier(trainedSteps).save(directory);
+        }
     }
 
     @Override
     public void restore(Path directory) throws IOException {
-        model.loadStateDict(BertForSequenceClassification.fromPretrained(directory, true).stateDict(), true);
+        if (lora != null) {
+            lora.loadWeights(directory);
+        } else {
+            model.loadStateDict(BertForSequenceClassification.fromPretrained(directory, true).stateDict(), true);
+        }
     }
 
     /** The model as it stands after {@code step} steps, with thresholds chosen for it on the validation slice. */
@@ -446,12 +519,18 @@ public final class ReutersFineTuner implements TrainingTask {
                 .microF1();
     }
 
-    /** The encoder's matrices (decayed) and other tensors at the base rate; the new head at the scaled rate. */
+    /**
+     * The encoder's trainable matrices (decayed) and other tensors at the base rate; the new head at the scaled rate.
+     * Frozen tensors (the base under LoRA) are left out.
+     */
     @Override
     public List<ParamGroup> parameterGroups(float weightDecay) {
         List<List<String>> names = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         List<List<Tensor>> params = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         model.namedParameters().forEach((name, p) -> {
+            if (!p.requiresGrad()) {
+                return;
+            }
             boolean head = name.startsWith("classifier.") || name.startsWith("bert.pooler.");
             int group = (head ? 2 : 0) + (p.dim() >= 2 ? 0 : 1);
             names.get(group).add(name);

@@ -27,6 +27,8 @@ import java.util.concurrent.Callable;
 public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Offline model name or model directory.")
     String model;
+    @Option(names = "--adapter", description = PeftCommand.ADAPTER_HELP)
+    Path adapter;
     @Option(names = "--json", description = "Print {\"embeddings\":[[…],…]} for TEXT… or --texts-json.")
     boolean json;
     @Option(names = "--texts-json", description = "A JSON array of strings to embed.")
@@ -58,6 +60,7 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("nothing to embed: give TEXT…, --texts-json or --input");
         }
         SentenceEmbedder embedder = SentenceEmbedder.load(PretrainedModels.resolve(model));
+        PeftCommand.applyMerged(embedder.model(), adapter);
         float[][] vectors = embedder.embed(inputs, batchSize, truncate);
         if (output != null) {
             write(output, vectors);

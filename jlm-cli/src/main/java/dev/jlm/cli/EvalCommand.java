@@ -67,17 +67,19 @@ public final class EvalCommand implements Runnable {
             description = "Micro/macro precision, recall and F1 and the per-category table of a model from 'jlm finetune "
                     + "reuters' on the ModApte test documents (its categories, its thresholds).")
     public static final class Reuters implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Fine-tuned model directory.")
+        @Option(names = "--model", required = true, description = "Fine-tuned model directory (with --adapter: its base).")
         Path model;
         @Option(names = "--data", description = "Folder of reut2-NNN.sgm files or reuters21578.tar.gz (default: reuters21578 "
                 + "under $JLM_DATA or ~/.cache/jlm/data).")
         Path data;
         @Option(names = "--json", description = "Print the summary as one JSON object (last line).")
         boolean json;
+        @Option(names = "--adapter", description = "The adapter folder 'jlm finetune reuters --peft lora' wrote, applied to --model.")
+        Path adapter;
 
         @Override
         public Integer call() throws Exception {
-            ReutersFineTuner.Classifier classifier = ReutersFineTuner.Classifier.load(model);
+            ReutersFineTuner.Classifier classifier = ReutersFineTuner.Classifier.load(model, adapter);
             Path source = data != null ? data
                     : DataCommand.Reuters.defaultSource(System.getenv("JLM_DATA"), Path.of(System.getProperty("user.home")));
             List<ReutersDocument> test = Reuters21578.modApte(Reuters21578.read(source)).restrictedTo(classifier.categories()).test();

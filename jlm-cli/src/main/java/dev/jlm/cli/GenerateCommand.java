@@ -22,6 +22,8 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model directory (config.json, model.safetensors, tokenizer).")
     Path model;
+    @Option(names = "--adapter", description = PeftCommand.ADAPTER_HELP)
+    Path adapter;
     @Option(names = "--prompt", description = "Prompt text (encoded with the model's tokenizer).")
     String prompt;
     @Option(names = "--prompt-ids", split = ",", description = "Prompt as comma-separated token ids, e.g. 1,2,3.")
@@ -55,6 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give exactly one of --prompt and --prompt-ids");
         }
         Gpt gpt = Gpt.fromPretrained(model);
+        PeftCommand.applyMerged(gpt, adapter);
         Tokenizer tokenizer = prompt != null || !json || !stop.isEmpty() ? Tokenizers.load(model.toString()) : null;
         int[] ids = prompt != null ? tokenizer.encode(prompt).ids() : promptIds;
         for (int id : ids) {

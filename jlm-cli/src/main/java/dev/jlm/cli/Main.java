@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 DataCommand.class,
                 PlanCommand.class,
+                PeftCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -36,12 +36,15 @@ public final class PerplexityCommand implements Callable<Integer> {
         Path textFile;
     }
 
+    @Option(names = "--adapter", description = PeftCommand.ADAPTER_HELP)
+    Path adapter;
     @Option(names = "--json", description = "Print {\"loss\":…,\"perplexity\":…,\"tokens\":…}.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         Gpt gpt = Gpt.fromPretrained(model);
+        PeftCommand.applyMerged(gpt, adapter);
         Perplexity.Result result;
         if (input.tokenFile != null) {
             result = scoreTokenFile(gpt, input.tokenFile);

@@ -29,12 +29,12 @@ public final class Conv1D extends Module {
         return weight.size(1);
     }
 
-    /** Attaches {@code adapter} (at most one at a time); its modules become this layer's children. */
+    /** Attaches {@code adapter} (at most one at a time); its modules become this layer's children, in its mode. */
     public void attach(Adapter adapter) {
         if (this.adapter != null) {
             throw new IllegalStateException("this Conv1D already has an adapter");
         }
-        adapter.modules().forEach(this::child);
+        adapter.modules().forEach((name, module) -> child(name, module).train(isTraining()));
         this.adapter = adapter;
     }
 

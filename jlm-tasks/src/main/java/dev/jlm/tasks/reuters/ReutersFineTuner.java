@@ -302,8 +302,8 @@ public final class ReutersFineTuner implements TrainingTask {
         }
 
         /**
-         * The base encoder in {@code base} with the adapter folder {@link #saveAdapter} wrote in {@code adapter}
-         * (its labels and tokenizer are the adapter folder's); with a null {@code adapter}, {@link #load(Path)}.
+         * The base encoder in {@code base} with the adapter folder {@link #saveAdapter} wrote in {@code adapter} merged
+         * into it (labels and tokenizer are the adapter folder's); with a null {@code adapter}, {@link #load(Path)}.
          */
         public static Classifier load(Path base, Path adapter) throws IOException {
             Path directory = adapter != null ? adapter : base;
@@ -333,7 +333,8 @@ public final class ReutersFineTuner implements TrainingTask {
                 };
                 Bert encoder = Bert.fromPretrained(base, pooling == BertForSequenceClassification.Pooling.CLS, 0);
                 model = new BertForSequenceClassification(encoder, categories.size(), true, pooling, 0);
-                LoraModel.load(model, adapter);
+                // Merged: the classifier only predicts, and then at the base model's speed.
+                LoraModel.load(model, adapter).mergeAndUnload();
             }
             if (model.classifier.bias.numel() != categories.size()) {
                 throw new IOException(labelsFile + ": " + categories.size() + " categories but the classifier has "

@@ -1,0 +1,153 @@
+package dev.jlm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jlm.fixtures.Fixtures;
+import dev.jlm.models.bert.Bert;
+import dev.jlm.models.gpt.Gpt;
+import dev.jlm.models.gpt.GptConfig;
+import dev.jlm.models.peft.LoraConfig;
+import dev.jlm.models.peft.LoraModel;
+import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.io.SafeTensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+/** LoRA from the command line: training with --peft lora, --adapter on the commands that load a model, peft merge. */
+class PeftCliTest {
+    final ObjectMapper json = new ObjectMapper();
+
+    private JsonNode lastJson(CliRun run) throws IOException {
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        return json.readTree(run.lastLine());
+    }
+
+    @Test
+    void gptAdapterTrainsScoresGeneratesAndMerges(@TempDir Path dir) throws IOException {
+        GptCliTest.corpus(dir);
+        Path base = dir.resolve("base");
+        assertThat(CliRun.of(GptCliTest.tiny(base, 10)).exitCode()).isZero();
+        Path adapter = dir.resolve("adapter");
+        CliRun train = CliRun.of("train", "gpt", "--data", GptCliTest.corpus.toString(), "--model", base.toString(),
+                "--out", adapter.toString(), "--peft", "lora", "--lora-r", "4", "--lora-alpha", "8", "--lora-target", "c_attn,c_proj,c_fc",
+                "--max-iters", "40", "--learning-rate", "2e-2", "--warmup-iters", "0", "--batch-size", "4", "--eval-interval", "10",
+                "--eval-iters", "2", "--quiet");
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        // c_attn 16→48, attn.c_proj 16→16, c_fc 16→64, mlp.c_proj 64→16 at rank 4: 4·(in + out) each.
+        assertThat(train.out()).contains("LoRA on 4 layers: trainable params: 1,024 ||");
+        assertThat(adapter.resolve("model.safetensors")).doesNotExist();
+        try (SafeTensors weights = SafeTensors.open(adapter.resolve("adapter_model.safetensors"))) {
+            assertThat(weights.entries().keySet()).hasSize(8).contains(
+                    "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight",
+                    "base_model.model.transformer.h.0.attn.c_attn.lora_B.weight",
+                    "base_model.model.transformer.h.0.mlp.c_proj.lora_B.weight");
+        }
+        JsonNode config = json.readTree(adapter.resolve("adapter_config.json").toFile());
+        assertThat(config.get("task_type").asText()).isEqualTo("CAUSAL_LM");
+        assertThat(config.get("fan_in_fan_out").asBoolean()).isTrue();
+        assertThat(config.get("base_model_name_or_path").asText()).isEqualTo(base.toString());
+
+        String text = GptCliTest.corpus.toString();
+        double baseLoss = lastJson(CliRun.of("perplexity", "--model", base.toString(), "--text-file", text, "--json"))
+                .get("loss").asDouble();
+        double adaptedLoss = lastJson(CliRun.of("perplexity", "--model", base.toString(), "--adapter", adapter.toString(),
+                "--text-file", text, "--json")).get("loss").asDouble();
+        // Forty more steps on the same corpus through the adapters: the loss drops.
+        assertThat(adaptedLoss).isLessThan(baseLoss - 0.05);
+
+        Path merged = dir.resolve("merged");
+        CliRun merge = CliRun.of("peft", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString());
+        assertThat(merge.exitCode()).as(merge.err()).isZero();
+        double mergedLoss = lastJson(CliRun.of("perplexity", "--model", merged.toString(), "--text-file", text, "--json"))
+                .get("loss").asDouble();
+        assertThat(mergedLoss).isCloseTo(adaptedLoss, offset(1e-4));
+        JsonNode adaptedIds = lastJson(CliRun.of("generate", "--model", base.toString(), "--adapter", adapter.toString(),
+                "--prompt-ids", "1,2,3", "--max-new-tokens", "8", "--greedy", "--json")).get("ids");
+        JsonNode mergedIds = lastJson(CliRun.of("generate", "--model", merged.toString(), "--prompt-ids", "1,2,3",
+                "--max-new-tokens", "8", "--greedy", "--json")).get("ids");
+        assertThat(adaptedIds).isEqualTo(mergedIds);
+
+        Path other = dir.resolve("other");
+        int vocab = GptConfig.read(base.resolve("config.json")).vocabSize();
+        new Gpt(GptConfig.of(vocab, 16, 1, 2, 32, 0f, true), 1).savePretrained(other);
+        Path tokens = dir.resolve("tokens.json");
+        Files.writeString(tokens, "{\"input_ids\": [[1, 2, 3, 4]]}");
+        CliRun mismatch = CliRun.of("perplexity", "--model", other.toString(), "--adapter", adapter.toString(),
+                "--token-file", tokens.toString());
+        assertThat(mismatch.exitCode()).isEqualTo(2);
+        assertThat(mismatch.err().strip()).doesNotContain("\n")
+                .contains("'base_model.model.transformer.h.0.attn.c_attn.lora_A.weight' has shape [4, 16], the base model's is [4, 32]");
+        CliRun noBase = CliRun.of("train", "gpt", "--peft", "lora", "--out", dir.resolve("x").toString());
+        assertThat(noBase.exitCode()).isEqualTo(2);
+        assertThat(noBase.err()).contains("--peft needs --model");
+    }
+
+    @Test
+    void reutersAdapterEvaluatesOnItsBaseAndMerges(@TempDir Path dir) throws IOException {
+        Path data = dir.resolve("reuters");
+        Files.createDirectories(data);
+        for (String file : List.of("reut2-000.sgm", "reut2-018.sgm")) {
+            Files.copy(Fixtures.path("data/reuters21578/" + file), data.resolve(file));
+        }
+        Path base = SquadFinetuneCliTest.tinyBert(dir);
+        Path out = dir.resolve("topics");
+        CliRun run = CliRun.of("finetune", "reuters", "--model", base.toString(), "--data", data.toString(), "--top", "3",
+                "--out", out.toString(), "--epochs", "2", "--batch-size", "16", "--learning-rate", "1e-2", "--max-length", "32",
+                "--peft", "lora", "--lora-r", "4", "--lora-alpha", "8", "--quiet");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        // 2 layers × (query, value) × (A [4, 32] + B [32, 4]) and the head 3 × 32 + 3.
+        assertThat(run.out()).contains("LoRA on 4 layers: trainable params: 1,123 ||");
+        assertThat(out.resolve("adapter_model.safetensors")).exists();
+        assertThat(out.resolve("model.safetensors")).doesNotExist();
+        assertThat(Files.size(out.resolve("adapter_model.safetensors"))).isLessThan(Files.size(base.resolve("model.safetensors")) / 100);
+
+        JsonNode scores = lastJson(CliRun.of("eval", "reuters", "--model", base.toString(), "--adapter", out.toString(),
+                "--data", data.toString(), "--json"));
+        assertThat(run.out()).contains(String.format(Locale.ROOT, "micro-F1 %.4f", scores.get("micro_f1").asDouble()));
+        Path merged = dir.resolve("merged");
+        assertThat(CliRun.of("peft", "merge", "--model", base.toString(), "--adapter", out.toString(), "--out", merged.toString())
+                .exitCode()).isZero();
+        JsonNode mergedScores = lastJson(CliRun.of("eval", "reuters", "--model", merged.toString(), "--data", data.toString(), "--json"));
+        assertThat(mergedScores.get("micro_f1").asDouble()).isEqualTo(scores.get("micro_f1").asDouble());
+    }
+
+    @Test
+    void embedAppliesAFeatureExtractionAdapter(@TempDir Path dir) throws IOException {
+        Path base = SquadFinetuneCliTest.tinyBert(dir);
+        Bert encoder = Bert.fromPretrained(base);
+        LoraModel lora = LoraModel.wrap(encoder, LoraConfig.builder().r(2).loraAlpha(4).target("query,value")
+                .taskType("FEATURE_EXTRACTION").build(), 1);
+        SplittableRandom random = new SplittableRandom(2);
+        for (String name : lora.targetNames()) {
+            Tensor b = lora.layer(name).loraB.weight;
+            b.assign(Tensor.randn(random, b.shape()));
+        }
+        Path adapter = dir.resolve("adapter");
+        lora.save(adapter, base.toString());
+        try (SafeTensors weights = SafeTensors.open(adapter.resolve("adapter_model.safetensors"))) {
+            assertThat(weights.entries()).containsKey("base_model.model.encoder.layer.0.attention.self.query.lora_A.weight");
+        }
+        JsonNode plain = lastJson(CliRun.of("embed", "--model", base.toString(), "--json", "hello world")).get("embeddings").get(0);
+        JsonNode adapted = lastJson(CliRun.of("embed", "--model", base.toString(), "--adapter", adapter.toString(), "--json",
+                "hello world")).get("embeddings").get(0);
+        assertThat(adapted).isNotEqualTo(plain);
+        Path merged = dir.resolve("merged");
+        assertThat(CliRun.of("peft", "merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString())
+                .exitCode()).isZero();
+        JsonNode fromMerged = lastJson(CliRun.of("embed", "--model", merged.toString(), "--json", "hello world"))
+                .get("embeddings").get(0);
+        for (int i = 0; i < adapted.size(); i++) {
+            assertThat(fromMerged.get(i).asDouble()).as("[%d]", i).isCloseTo(adapted.get(i).asDouble(), offset(1e-5));
+        }
+    }
+}

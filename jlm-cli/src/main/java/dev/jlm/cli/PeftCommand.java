@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code jlm peft …}: working with PEFT adapter folders. */
@@ -74,7 +73,7 @@ public final class PeftCommand implements Runnable {
                     Bert bert = Bert.fromPretrained(base);
                     lora = LoraModel.load(bert, adapter);
                     lora.mergeAndUnload();
-                    bert.savePretrained(out, "BertModel", "", Map.of(), Map.of());
+                    bert.savePretrained(out);
                     Path pooling = base.resolve(SentenceEmbedder.POOLING_FILE);
                     if (Files.isRegularFile(pooling)) {
                         Files.copy(pooling, out.resolve(SentenceEmbedder.POOLING_FILE), StandardCopyOption.REPLACE_EXISTING);

@@ -79,7 +79,7 @@ class PeftCliTest {
 
         Path other = dir.resolve("other");
         int vocab = GptConfig.read(base.resolve("config.json")).vocabSize();
-        new Gpt(GptConfig.of(vocab, 16, 1, 2, 32, 0f, true), 1).savePretrained(other);
+        new Gpt(GptConfig.builder().vocabSize(vocab).blockSize(16).nLayer(1).nHead(2).nEmbd(32).dropout(0f).bias(true).build(), 1).savePretrained(other);
         Path tokens = dir.resolve("tokens.json");
         Files.writeString(tokens, "{\"input_ids\": [[1, 2, 3, 4]]}");
         CliRun mismatch = CliRun.of("perplexity", "--model", other.toString(), "--adapter", adapter.toString(),

@@ -132,6 +132,8 @@ public final class LoraModel {
         switch (config.bias()) {
             case NONE -> {
             }
+            // PEFT looks for an adapted layer's bias as "X.bias", but its wrapped layer names it "X.base_layer.bias",
+            // so PEFT itself saves none and trained biases are lost; jlm saves them under the key PEFT loads them by.
             case LORA_ONLY -> targets.stream().filter(t -> t.bias() != null)
                     .forEach(t -> out.put(t.name() + ".base_layer.bias", t.bias()));
             case ALL -> {

@@ -108,7 +108,7 @@ class LoraFilesTest {
 
     @Test
     void gpt2AdapterKeysFollowGpt2LmHeadModel() throws IOException {
-        Gpt gpt = new Gpt(GptConfig.of(30, 8, 1, 2, 16, 0f, true), 7);
+        Gpt gpt = new Gpt(GptConfig.builder().vocabSize(30).blockSize(8).nLayer(1).nHead(2).nEmbd(16).dropout(0f).bias(true).build(), 7);
         LoraModel lora = LoraModel.wrap(gpt, LoraConfig.builder().r(4).loraAlpha(32).target("c_attn").fanInFanOut(true)
                 .bias(LoraConfig.Bias.LORA_ONLY).taskType("CAUSAL_LM").build(), 1);
         assertThat(lora.adapterStateDict().keySet()).containsExactly(
@@ -117,7 +117,7 @@ class LoraFilesTest {
                 "base_model.model.transformer.h.0.attn.c_attn.base_layer.bias");
         perturb(lora, 3);
         lora.save(dir, "gpt2");
-        Gpt fresh = new Gpt(GptConfig.of(30, 8, 1, 2, 16, 0f, true), 7);
+        Gpt fresh = new Gpt(GptConfig.builder().vocabSize(30).blockSize(8).nLayer(1).nHead(2).nEmbd(16).dropout(0f).bias(true).build(), 7);
         LoraModel.load(fresh, dir);
         gpt.eval();
         fresh.eval();
@@ -181,7 +181,7 @@ class LoraFilesTest {
         try (var off = GradMode.off()) {
             Tensor delta = b.matmul(a).mul(4f);
             for (int layer = 0; layer < 2; layer++) {
-                Tensor w = reference.bert.encoder.layer.get(layer).attention.value.weight;
+                Tensor w = reference.bert.encoder.layer.get(layer).attention.self.value.weight;
                 w.assign(w.add(delta));
             }
             reference.classifier.weight.assign(head);
@@ -194,11 +194,11 @@ class LoraFilesTest {
     void mismatchedBasesUnknownTargetsAndLargeRanksAreOneLineErrors() throws IOException {
         LoraModel lora = LoraModel.wrap(classifier(TINY_BERT), seqCls(), 1);
         lora.save(dir, "tiny-bert");
-        BertConfig wider = new BertConfig(20, 12, 2, 2, 16, "gelu", 0f, 0f, 12, 2, 1e-12f);
+        BertConfig wider = BertConfig.builder().vocabSize(20).hiddenSize(12).numHiddenLayers(2).numAttentionHeads(2).intermediateSize(16).hiddenDropout(0f).attentionDropout(0f).maxPositionEmbeddings(12).build();
         assertThatThrownBy(() -> LoraModel.load(classifier(wider), dir))
                 .hasMessage(dir.resolve("adapter_model.safetensors") + ": 'base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight'"
                         + " has shape [2, 8], the base model's is [2, 12] (is the adapter for another model?)");
-        BertConfig shallower = new BertConfig(20, 8, 1, 2, 16, "gelu", 0f, 0f, 12, 2, 1e-12f);
+        BertConfig shallower = BertConfig.builder().vocabSize(20).hiddenSize(8).numHiddenLayers(1).numAttentionHeads(2).intermediateSize(16).hiddenDropout(0f).attentionDropout(0f).maxPositionEmbeddings(12).build();
         assertThatThrownBy(() -> LoraModel.load(classifier(shallower), dir))
                 .hasMessage(dir.resolve("adapter_model.safetensors") + ": 'base_model.model.bert.encoder.layer.1.attention.self.query.lora_A.weight'"
                         + " names no parameter of the base model (is the adapter for another model?)");

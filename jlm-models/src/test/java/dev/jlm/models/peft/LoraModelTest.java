@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 class LoraModelTest {
-    static final BertConfig TINY_BERT = new BertConfig(20, 8, 2, 2, 16, "gelu", 0f, 0f, 12, 2, 1e-12f);
+    static final BertConfig TINY_BERT = BertConfig.builder().vocabSize(20).hiddenSize(8).numHiddenLayers(2).numAttentionHeads(2).intermediateSize(16).hiddenDropout(0f).attentionDropout(0f).maxPositionEmbeddings(12).build();
 
     /** A Linear and a Conv1D side by side, as the smallest model with both kinds of target. */
     static final class TwoLayers extends Module {
@@ -151,7 +151,7 @@ class LoraModelTest {
 
     @Test
     void mergedGpt2AndBertMatchTheirAdaptedForward() {
-        Gpt gpt = new Gpt(GptConfig.of(30, 8, 2, 2, 16, 0f, true), 7);
+        Gpt gpt = new Gpt(GptConfig.builder().vocabSize(30).blockSize(8).nLayer(2).nHead(2).nEmbd(16).dropout(0f).bias(true).build(), 7);
         LoraModel gptLora = LoraModel.wrap(gpt, LoraConfig.builder().r(4).loraAlpha(8).target("c_attn")
                 .fanInFanOut(true).build(), 1);
         randomizeB(gptLora, 2);
@@ -217,7 +217,7 @@ class LoraModelTest {
 
     @Test
     void regexTargetsMatchWholeNames() {
-        Gpt gpt = new Gpt(GptConfig.of(30, 8, 3, 2, 16, 0f, true), 7);
+        Gpt gpt = new Gpt(GptConfig.builder().vocabSize(30).blockSize(8).nLayer(3).nHead(2).nEmbd(16).dropout(0f).bias(true).build(), 7);
         LoraModel lora = LoraModel.wrap(gpt, LoraConfig.builder().r(2).target("transformer\\.h\\.[01]\\.attn\\.c_attn").build(), 1);
         assertThat(lora.targetNames()).containsExactly("transformer.h.0.attn.c_attn", "transformer.h.1.attn.c_attn");
     }
@@ -228,7 +228,7 @@ class LoraModelTest {
                 .hasMessage("target module 'q_proj' matches no module of the model (its layers are named like 'proj')");
         assertThatThrownBy(() -> LoraModel.wrap(new TwoLayers(1), config().r(6).build(), 1))
                 .hasMessage("r 6 is larger than layer 'proj' allows (6 in, 5 out features)");
-        Gpt gpt = new Gpt(GptConfig.of(30, 8, 1, 2, 16, 0f, true), 7);
+        Gpt gpt = new Gpt(GptConfig.builder().vocabSize(30).blockSize(8).nLayer(1).nHead(2).nEmbd(16).dropout(0f).bias(true).build(), 7);
         assertThatThrownBy(() -> LoraModel.wrap(gpt, LoraConfig.builder().target("attn").build(), 1))
                 .hasMessage("target module 'transformer.h.0.attn' is a CausalSelfAttention; LoRA adapts Linear and Conv1D layers");
         assertThatThrownBy(() -> LoraModel.wrap(new TwoLayers(1), config().target("nothing.*").build(), 1))

@@ -28,8 +28,8 @@ class ReutersLoraTest {
             Files.copy(Fixtures.path("data/reuters21578/" + file), data.resolve(file));
         }
         Path base = dir.resolve("tiny-bert");
-        new Bert(new BertConfig(30522, 32, 2, 2, 64, "gelu", 0.1f, 0.1f, 512, 2, 1e-12f), false, 3)
-                .savePretrained(base, "BertModel", "", Map.of(), Map.of());
+        new Bert(BertConfig.builder().vocabSize(30522).hiddenSize(32).numHiddenLayers(2).numAttentionHeads(2).intermediateSize(64).hiddenDropout(0.1f).attentionDropout(0.1f).maxPositionEmbeddings(512).build(), false, 3)
+                .savePretrained(base);
         Tokenizers.load("bert-base-uncased").save(base);
         Reuters21578.ModApte split = Reuters21578.modApte(Reuters21578.read(data)).top(3);
         LoraConfig lora = LoraConfig.builder().r(4).loraAlpha(8).loraDropout(0.1f).target("query,value")

@@ -38,11 +38,18 @@ class PeftCliTest {
         Path base = dir.resolve("base");
         assertThat(CliRun.of(GptCliTest.tiny(base, 10)).exitCode()).isZero();
         Path adapter = dir.resolve("adapter");
-        CliRun train = CliRun.of("train", "gpt", "--data", GptCliTest.corpus.toString(), "--model", base.toString(),
+        String[] trainArgs = {"train", "gpt", "--data", GptCliTest.corpus.toString(), "--model", base.toString(),
                 "--out", adapter.toString(), "--peft", "lora", "--lora-r", "4", "--lora-alpha", "8", "--lora-target", "c_attn,c_proj,c_fc",
                 "--max-iters", "40", "--learning-rate", "2e-2", "--warmup-iters", "0", "--batch-size", "4", "--eval-interval", "10",
-                "--eval-iters", "2", "--quiet");
+                "--eval-iters", "2", "--quiet"};
+        CliRun train = CliRun.of(trainArgs);
         assertThat(train.exitCode()).as(train.err()).isZero();
+        // The checkpoint in last/ is an adapter folder too: a finished run resumes from it and trains no further.
+        assertThat(adapter.resolve("last/adapter_model.safetensors")).exists();
+        int lines = Files.readAllLines(adapter.resolve("metrics.jsonl")).size();
+        CliRun again = CliRun.of(trainArgs);
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(Files.readAllLines(adapter.resolve("metrics.jsonl"))).hasSize(lines);
         // c_attn 16→48, attn.c_proj 16→16, c_fc 16→64, mlp.c_proj 64→16 at rank 4: 4·(in + out) each.
         assertThat(train.out()).contains("LoRA on 4 layers: trainable params: 1,024 ||");
         assertThat(adapter.resolve("model.safetensors")).doesNotExist();

@@ -14,6 +14,8 @@ import java.util.function.Function;
  * evaluation printed above it. Close it when the run ends, however it ends, to release the bar.
  */
 public final class TrainingProgress implements TrainingListener, AutoCloseable {
+    private static final int LOG_LINE_WIDTH = 120;
+
     private final String title;
     private final boolean showBar;
     private final Function<Evaluation, String> evaluationLine;
@@ -32,8 +34,13 @@ public final class TrainingProgress implements TrainingListener, AutoCloseable {
     @Override
     public void started(Started event) {
         if (showBar) {
-            bar = new ProgressBarBuilder().setTaskName(title).setInitialMax(event.maxSteps()).setStyle(ProgressBarStyle.ASCII)
-                    .setUpdateIntervalMillis(500).startsFrom(event.step(), Duration.ZERO).hideEta().build();
+            ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(title).setInitialMax(event.maxSteps())
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).startsFrom(event.step(), Duration.ZERO).hideEta();
+            if (System.console() == null) {
+                // Without a terminal the bar assumes 80 columns and cuts the line, bar and ETA first: a log has room.
+                builder.setMaxRenderedLength(LOG_LINE_WIDTH);
+            }
+            bar = builder.build();
         }
     }
 
@@ -41,7 +48,7 @@ public final class TrainingProgress implements TrainingListener, AutoCloseable {
     public void step(Step event) {
         if (bar != null) {
             bar.stepTo(event.step());
-            bar.setExtraMessage(String.format(" loss %.4f | %,.0f tok/s | ETA %s", event.loss(), event.tokensPerSecond(),
+            bar.setExtraMessage(String.format(" loss %.4f | %s tok/s | ETA %s", event.loss(), compact(event.tokensPerSecond()),
                     eta(event.etaSeconds())));
         }
     }
@@ -58,6 +65,15 @@ public final class TrainingProgress implements TrainingListener, AutoCloseable {
     @Override
     public void finished(Trainer.Result result) {
         close();
+    }
+
+    /** 950, 13.2k, 1.05M: three significant digits, so the bar keeps its width on an 80-column terminal. */
+    static String compact(double value) {
+        if (value < 1e3) {
+            return String.format("%.0f", value);
+        }
+        return value < 1e6 ? String.format(value < 1e4 ? "%.2fk" : value < 1e5 ? "%.1fk" : "%.0fk", value / 1e3)
+                : String.format(value < 1e7 ? "%.2fM" : "%.1fM", value / 1e6);
     }
 
     private static String eta(double seconds) {

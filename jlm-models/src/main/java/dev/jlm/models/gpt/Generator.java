@@ -117,10 +117,11 @@ public final class Generator {
             tokens.add(id);
         }
         SplittableRandom random = new SplittableRandom(settings.seed());
-        int blockSize = model.config.blockSize();
+        // Virtual tokens of a prompt-tuned model take cache positions before the prompt.
+        int contextSize = model.contextSize();
         KvCache cache = new KvCache(model.config, 1);
         try (var off = GradMode.off()) {
-            int[] context = tail(prompt, blockSize);
+            int[] context = tail(prompt, contextSize);
             float[] logits = lastLogits(model, context, cache);
             for (int step = 0; step < settings.maxNewTokens(); step++) {
                 int next = choose(logits, tokens, settings, random);
@@ -137,7 +138,7 @@ public final class Generator {
                 if (cache.length() == cache.capacity()) {
                     // The context is full: start over on the most recent half (nanoGPT crops to the block size).
                     cache.clear();
-                    logits = lastLogits(model, tail(toArray(tokens), blockSize / 2), cache);
+                    logits = lastLogits(model, tail(toArray(tokens), contextSize / 2), cache);
                 } else {
                     logits = lastLogits(model, new int[] {next}, cache);
                 }

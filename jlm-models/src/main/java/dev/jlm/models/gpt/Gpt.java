@@ -24,6 +24,8 @@ import java.util.SplittableRandom;
 public final class Gpt extends Module {
     public final GptConfig config;
     public final Transformer transformer;
+    /** Prompt tuning's virtual-token embeddings [n, C], fed before every context; null without them. */
+    private Embedding promptEncoder;
 
     public Gpt(GptConfig config, long seed) {
         this.config = config;
@@ -133,27 +135,66 @@ public final class Gpt extends Module {
     }
 
     /**
+     * Feeds the rows of {@code prompt} ([n, C], prompt tuning's soft prompt) as n virtual tokens before every context:
+     * they take the first n positions, as PEFT prepends them to {@code inputs_embeds} and GPT-2 then adds position
+     * embeddings over the longer sequence. Null removes them. Registered as the child {@code prompt_encoder} so its
+     * weight trains with the model's other parameters.
+     */
+    public void prependVirtualTokens(Embedding prompt) {
+        if (prompt != null && prompt.weight.size(1) != config.nEmbd()) {
+            throw new IllegalArgumentException("virtual tokens of width " + prompt.weight.size(1) + " for a model of width " + config.nEmbd());
+        }
+        if (prompt != null && prompt.weight.size(0) >= config.blockSize()) {
+            throw new IllegalArgumentException(prompt.weight.size(0) + " virtual tokens leave no room in block size " + config.blockSize());
+        }
+        if (promptEncoder != null) {
+            removeChild("prompt_encoder");
+        }
+        promptEncoder = prompt == null ? null : child("prompt_encoder", prompt);
+    }
+
+    /** The virtual tokens fed before every context (0 without prompt tuning). */
+    public int numVirtualTokens() {
+        return promptEncoder == null ? 0 : promptEncoder.weight.size(0);
+    }
+
+    /** How many real tokens one context holds: the block size less the virtual tokens. */
+    public int contextSize() {
+        return config.blockSize() - numVirtualTokens();
+    }
+
+    /**
      * Final hidden states [B, T, C] for token ids of a [B, T] batch. With a cache, the ids continue the cached
-     * context (positions start at the cache's length) and their keys and values are appended to it.
+     * context (positions start at the cache's length) and their keys and values are appended to it. A context that
+     * starts here (no cache, or an empty one) begins with the virtual tokens, whose states are not returned.
      */
     public Tensor hidden(int[] ids, int batch, int t, KvCache cache) {
         int past = cache == null ? 0 : cache.length();
-        if (past + t > config.blockSize()) {
-            throw new IllegalArgumentException("sequence of " + (past + t) + " tokens exceeds block size " + config.blockSize());
+        int virtual = past == 0 ? numVirtualTokens() : 0;
+        if (past + virtual + t > config.blockSize()) {
+            throw new IllegalArgumentException("sequence of " + (past + t) + " tokens exceeds block size " + config.blockSize()
+                    + (virtual > 0 ? " less " + virtual + " virtual tokens" : ""));
         }
-        int[] positions = new int[t];
-        for (int i = 0; i < t; i++) {
+        int[] positions = new int[virtual + t];
+        for (int i = 0; i < positions.length; i++) {
             positions[i] = past + i;
         }
-        Tensor x = transformer.wte.forward(ids, batch, t).add(transformer.wpe.forward(positions, t));
-        x = transformer.drop.forward(x);
+        Tensor tokens = transformer.wte.forward(ids, batch, t);
+        if (virtual > 0) {
+            int[] virtualIds = new int[batch * virtual];
+            for (int i = 0; i < virtualIds.length; i++) {
+                virtualIds[i] = i % virtual;
+            }
+            tokens = F.concat(List.of(promptEncoder.forward(virtualIds, batch, virtual), tokens), 1);
+        }
+        Tensor x = transformer.drop.forward(tokens.add(transformer.wpe.forward(positions, virtual + t)));
         for (int i = 0; i < transformer.h.size(); i++) {
             x = transformer.h.get(i).forward(x, cache, i);
         }
         if (cache != null) {
-            cache.advance(t);
+            cache.advance(virtual + t);
         }
-        return transformer.lnF.forward(x);
+        return transformer.lnF.forward(virtual > 0 ? x.slice(1, virtual, virtual + t) : x);
     }
 
     /** The LM head, tied to the token embedding: logits = h·wteᵀ. */

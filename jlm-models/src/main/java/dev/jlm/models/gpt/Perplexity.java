@@ -37,7 +37,7 @@ public final class Perplexity {
      * at least {@code blockSize - stride} tokens of context, at {@code blockSize / stride} times the computation.
      */
     public static Result slidingWindows(Gpt model, int[] ids, int stride) {
-        int block = model.config.blockSize();
+        int block = model.contextSize();
         if (stride < 1 || stride > block) {
             throw new IllegalArgumentException("stride must be between 1 and the block size " + block + ", got " + stride);
         }
@@ -96,7 +96,7 @@ public final class Perplexity {
 
     /** Targets use jlm's ignore index, -1. */
     private static Result score(Gpt model, List<int[]> inputs, List<int[]> targets) {
-        int block = model.config.blockSize();
+        int block = model.contextSize();
         double sum = 0;
         long count = 0;
         boolean wasTraining = model.isTraining();

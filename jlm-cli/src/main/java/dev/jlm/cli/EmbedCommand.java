@@ -60,7 +60,7 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("nothing to embed: give TEXT…, --texts-json or --input");
         }
         SentenceEmbedder embedder = SentenceEmbedder.load(PretrainedModels.resolve(model));
-        PeftCommand.applyMerged(embedder.model(), adapter);
+        PeftCommand.applyAdapter(embedder.model(), adapter);
         float[][] vectors = embedder.embed(inputs, batchSize, truncate);
         if (output != null) {
             write(output, vectors);

@@ -57,7 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give exactly one of --prompt and --prompt-ids");
         }
         Gpt gpt = Gpt.fromPretrained(model);
-        PeftCommand.applyMerged(gpt, adapter);
+        PeftCommand.applyAdapter(gpt, adapter);
         Tokenizer tokenizer = prompt != null || !json || !stop.isEmpty() ? Tokenizers.load(model.toString()) : null;
         int[] ids = prompt != null ? tokenizer.encode(prompt).ids() : promptIds;
         for (int id : ids) {

@@ -5,6 +5,7 @@ import dev.jlm.models.bert.Bert;
 import dev.jlm.models.bert.SentenceEmbedder;
 import dev.jlm.models.gpt.Gpt;
 import dev.jlm.models.peft.LoraModel;
+import dev.jlm.models.peft.PeftModel;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
 import dev.jlm.tensor.io.JsonFiles;
 import dev.jlm.tensor.nn.Module;
@@ -23,18 +24,21 @@ import java.util.concurrent.Callable;
         subcommands = {PeftCommand.Merge.class})
 public final class PeftCommand implements Runnable {
     /** The {@code --adapter} flag's help, the same on every command that loads a model. */
-    static final String ADAPTER_HELP = "A PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) "
-            + "applied to --model.";
+    static final String ADAPTER_HELP = "A PEFT adapter folder (LoRA or prompt tuning: adapter_config.json, "
+            + "adapter_model.safetensors) applied to --model.";
 
     @Override
     public void run() {
         picocli.CommandLine.usage(this, System.out);
     }
 
-    /** Applies the adapter folder {@code adapter} to {@code model} and merges it (inference runs at the base's speed); null does nothing. */
-    static void applyMerged(Module model, Path adapter) throws IOException {
-        if (adapter != null) {
-            LoraModel.load(model, adapter).merge();
+    /**
+     * Applies the adapter folder {@code adapter} to {@code model}, merging LoRA adapters so inference runs at the
+     * base's speed; null does nothing.
+     */
+    static void applyAdapter(Module model, Path adapter) throws IOException {
+        if (adapter != null && PeftModel.load(model, adapter) instanceof LoraModel lora) {
+            lora.merge();
         }
     }
 

@@ -44,7 +44,7 @@ public final class PerplexityCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Gpt gpt = Gpt.fromPretrained(model);
-        PeftCommand.applyMerged(gpt, adapter);
+        PeftCommand.applyAdapter(gpt, adapter);
         Perplexity.Result result;
         if (input.tokenFile != null) {
             result = scoreTokenFile(gpt, input.tokenFile);
@@ -52,7 +52,7 @@ public final class PerplexityCommand implements Callable<Integer> {
             int[] ids = Tokenizers.load(model.toString()).encode(Files.readString(input.textFile), null,
                     EncodeOptions.DEFAULT.withoutSpecialTokens()).ids();
             try {
-                result = Perplexity.slidingWindows(gpt, ids, gpt.config.blockSize());
+                result = Perplexity.slidingWindows(gpt, ids, gpt.contextSize());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(input.textFile + ": " + e.getMessage(), e);
             }

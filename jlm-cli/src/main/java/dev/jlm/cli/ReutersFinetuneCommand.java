@@ -1,6 +1,9 @@
 package dev.jlm.cli;
 
 import dev.jlm.models.PretrainedModels;
+import dev.jlm.models.peft.LoraConfig;
+import dev.jlm.models.peft.PeftConfig;
+import dev.jlm.models.peft.PromptTuningConfig;
 import dev.jlm.tasks.reuters.Reuters21578;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
 import dev.jlm.text.Tokenizers;
@@ -59,8 +62,13 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new IllegalArgumentException(pretrained + ": no tokenizer.json");
         }
+        PeftConfig adapters = peft.peftConfig("query,value", List.of("classifier"), "SEQ_CLS", false, pretrained.toString());
+        if (adapters instanceof PromptTuningConfig) {
+            throw new IllegalArgumentException("--peft prompt-tuning: jlm's prompt tuning applies to GPT-2 models (train gpt), "
+                    + "not yet to the BERT classifier finetune reuters trains");
+        }
         ReutersFineTuner.Settings settings = training.applyTo(ReutersFineTuner.Settings.builder()).maxSeconds(minutes * 60)
-                .lora(peft.loraConfig("query,value", List.of("classifier"), "SEQ_CLS", false))
+                .lora((LoraConfig) adapters)
                 .build();
         ReutersFineTuner tuner = new ReutersFineTuner(pretrained, Tokenizers.load(tokenizerFile.toString()), split, settings, out);
         System.out.printf("%,d training documents (a tenth held out for thresholds), %d categories; %d epoch(s) of %,d steps%n",

@@ -108,7 +108,7 @@ public final class TrainCommand implements Runnable {
                 throw new IllegalArgumentException("--peft needs --model, the pretrained GPT to adapt");
             }
             GptTrainer trainer = model != null
-                    ? GptTrainer.fromPretrained(model, text, peft.loraConfig("c_attn", List.of(), "CAUSAL_LM", true),
+                    ? GptTrainer.fromPretrained(model, text, peft.peftConfig("c_attn", List.of(), "CAUSAL_LM", true, model.toString()),
                             settings.build(), out)
                     : GptTrainer.onText(text, tokenizer, vocab -> GptConfig.builder().vocabSize(vocab).blockSize(blockSize)
                             .nLayer(nLayer).nHead(nHead).nEmbd(nEmbd).dropout(dropout).bias(bias).build(), settings.build(), out);
@@ -116,7 +116,7 @@ public final class TrainCommand implements Runnable {
             GptTrainer.Result result = train(trainer, plot, quiet);
             System.out.printf("best val loss %.4f after %d steps (%.0f s, %,.0f tokens/s)%n", result.bestValLoss(),
                     result.iterations(), result.seconds(), result.tokensPerSecond());
-            System.out.println((trainer.lora() != null ? "adapter: " : "model:   ") + result.bestModel());
+            System.out.println((trainer.peft() != null ? "adapter: " : "model:   ") + result.bestModel());
             System.out.println("metrics: " + result.metrics());
             System.out.println("plot:    " + plot.file());
             return 0;
@@ -128,9 +128,8 @@ public final class TrainCommand implements Runnable {
             System.out.printf("GPT: %d layers, %d heads, width %d, context %d, vocabulary %d — %,d parameters; %,d train / %,d val tokens%n",
                     config.nLayer(), config.nHead(), config.nEmbd(), config.blockSize(), config.vocabSize(),
                     trainer.model().parameterCount(), trainer.trainSplit().size(), trainer.valSplit().size());
-            if (trainer.lora() != null) {
-                System.out.println("LoRA on " + trainer.lora().targetNames().size() + " layers: "
-                        + trainer.lora().trainableParametersSummary());
+            if (trainer.peft() != null) {
+                System.out.println(trainer.peft().description() + ": " + trainer.peft().trainableParametersSummary());
             }
             try (TrainingProgress progress = new TrainingProgress(TITLE, !quiet, e -> String.format(
                     "step %d: train loss %.4f, val loss %.4f", e.step(), e.metrics().get("train_loss").floatValue(),

@@ -100,6 +100,54 @@ class PeftCliTest {
     }
 
     @Test
+    void gptPromptTuningTrainsScoresAndGenerates(@TempDir Path dir) throws IOException {
+        GptCliTest.corpus(dir);
+        Path base = dir.resolve("base");
+        assertThat(CliRun.of(GptCliTest.tiny(base, 10)).exitCode()).isZero();
+        Path adapter = dir.resolve("adapter");
+        CliRun train = CliRun.of("train", "gpt", "--data", GptCliTest.corpus.toString(), "--model", base.toString(),
+                "--out", adapter.toString(), "--peft", "prompt-tuning", "--num-virtual-tokens", "4", "--prompt-tuning-init", "text",
+                "--prompt-tuning-init-text", "the quick", "--max-iters", "40", "--learning-rate", "5e-2", "--warmup-iters", "0",
+                "--batch-size", "4", "--eval-interval", "10", "--eval-iters", "2", "--quiet");
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        // Four virtual tokens of width 16 train; the 16-token block leaves 12 for text.
+        assertThat(train.out()).contains("prompt tuning with 4 virtual tokens: trainable params: 64 ||");
+        try (SafeTensors weights = SafeTensors.open(adapter.resolve("adapter_model.safetensors"))) {
+            assertThat(weights.entries().keySet()).containsExactly("prompt_embeddings");
+            assertThat(weights.entries().get("prompt_embeddings").shape()).containsExactly(4, 16);
+        }
+        JsonNode config = json.readTree(adapter.resolve("adapter_config.json").toFile());
+        assertThat(config.get("peft_type").asText()).isEqualTo("PROMPT_TUNING");
+        assertThat(config.get("task_type").asText()).isEqualTo("CAUSAL_LM");
+        assertThat(config.get("prompt_tuning_init").asText()).isEqualTo("TEXT");
+        assertThat(config.get("prompt_tuning_init_text").asText()).isEqualTo("the quick");
+        assertThat(config.get("tokenizer_name_or_path").asText()).isEqualTo(base.toString());
+
+        String text = GptCliTest.corpus.toString();
+        double baseLoss = lastJson(CliRun.of("perplexity", "--model", base.toString(), "--text-file", text, "--json"))
+                .get("loss").asDouble();
+        double tunedLoss = lastJson(CliRun.of("perplexity", "--model", base.toString(), "--adapter", adapter.toString(),
+                "--text-file", text, "--json")).get("loss").asDouble();
+        assertThat(tunedLoss).isLessThan(baseLoss);
+        // Past the 12 text tokens a context holds beside the prompt, generation restarts its cache and goes on.
+        JsonNode ids = lastJson(CliRun.of("generate", "--model", base.toString(), "--adapter", adapter.toString(),
+                "--prompt-ids", "1,2,3", "--max-new-tokens", "14", "--greedy", "--json")).get("ids");
+        assertThat(ids).hasSize(17);
+
+        CliRun merge = CliRun.of("peft", "merge", "--model", base.toString(), "--adapter", adapter.toString(),
+                "--out", dir.resolve("merged").toString());
+        assertThat(merge.exitCode()).isEqualTo(2);
+        assertThat(merge.err()).contains("peft_type is PROMPT_TUNING");
+        CliRun unknown = CliRun.of("train", "gpt", "--model", base.toString(), "--peft", "prefix", "--out", dir.resolve("x").toString());
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("'prefix' is not one of lora, prompt-tuning");
+        CliRun noText = CliRun.of("train", "gpt", "--data", text, "--model", base.toString(), "--peft", "prompt-tuning",
+                "--prompt-tuning-init", "text", "--out", dir.resolve("y").toString());
+        assertThat(noText.exitCode()).isEqualTo(2);
+        assertThat(noText.err()).contains("--peft prompt-tuning: prompt_tuning_init TEXT needs prompt_tuning_init_text");
+    }
+
+    @Test
     void reutersAdapterEvaluatesOnItsBaseAndMerges(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("reuters");
         Files.createDirectories(data);

@@ -1,7 +1,7 @@
 package dev.jlm.models.gpt;
 
-import dev.jlm.models.peft.LoraConfig;
-import dev.jlm.models.peft.LoraModel;
+import dev.jlm.models.peft.PeftConfig;
+import dev.jlm.models.peft.PeftModel;
 import dev.jlm.models.train.TextCorpus;
 import dev.jlm.models.train.TokenDataset;
 import dev.jlm.models.train.Trainer;
@@ -39,8 +39,8 @@ public final class GptTrainer implements TrainingTask {
     private final TokenDataset val;
     private final Settings settings;
     private final Path outDir;
-    /** The adapters when training with LoRA, else null. */
-    private final LoraModel lora;
+    /** The adapters (LoRA or a soft prompt) when training with PEFT, else null. */
+    private final PeftModel peft;
     private final String baseModel;
 
     public GptTrainer(Gpt model, Tokenizer tokenizer, TokenDataset train, TokenDataset val, Settings settings, Path outDir) {
@@ -48,9 +48,9 @@ public final class GptTrainer implements TrainingTask {
     }
 
     private GptTrainer(Gpt model, Tokenizer tokenizer, TokenDataset train, TokenDataset val, Settings settings, Path outDir,
-                       LoraConfig lora, String baseModel) {
-        if (val.size() <= model.config.blockSize() || train.size() <= model.config.blockSize()) {
-            throw new IllegalArgumentException("block size " + model.config.blockSize() + " is larger than the corpus split ("
+                       PeftModel peft, String baseModel) {
+        if (val.size() <= model.contextSize() || train.size() <= model.contextSize()) {
+            throw new IllegalArgumentException("block size " + model.contextSize() + " is larger than the corpus split ("
                     + train.size() + " train / " + val.size() + " val tokens); use a smaller --block-size or more data");
         }
         this.model = model;
@@ -59,21 +59,22 @@ public final class GptTrainer implements TrainingTask {
         this.val = val;
         this.settings = settings;
         this.outDir = outDir;
-        this.lora = lora == null ? null : LoraModel.wrap(model, lora, settings.seed());
+        this.peft = peft;
         this.baseModel = baseModel;
     }
 
     /**
      * A run on {@code text} in {@code outDir} that continues training the model in {@code pretrained} (its config,
-     * weights and tokenizer): the whole model, or with {@code lora} only LoRA adapters on it, saved as a PEFT adapter
-     * folder that names {@code pretrained} as its base.
+     * weights and tokenizer): the whole model, or with {@code peft} only adapters on it (LoRA or a soft prompt),
+     * saved as a PEFT adapter folder that names {@code pretrained} as its base.
      */
-    public static GptTrainer fromPretrained(Path pretrained, String text, LoraConfig lora, Settings settings, Path outDir)
+    public static GptTrainer fromPretrained(Path pretrained, String text, PeftConfig peft, Settings settings, Path outDir)
             throws IOException {
         Gpt model = Gpt.fromPretrained(pretrained);
+        PeftModel adapters = peft == null ? null : PeftModel.wrap(model, peft, settings.seed());
         Tokenizer vocabulary = Tokenizers.load(pretrained.toString());
         TextCorpus.Splits splits = TextCorpus.prepare(text, vocabulary, outDir);
-        return new GptTrainer(model, vocabulary, splits.train(), splits.val(), settings, outDir, lora, pretrained.toString());
+        return new GptTrainer(model, vocabulary, splits.train(), splits.val(), settings, outDir, adapters, pretrained.toString());
     }
 
     /**
@@ -122,9 +123,9 @@ public final class GptTrainer implements TrainingTask {
         return tokenizer;
     }
 
-    /** The adapters when training with LoRA (their trainable and total parameter counts), else null. */
-    public LoraModel lora() {
-        return lora;
+    /** The adapters when training with PEFT (their trainable and total parameter counts), else null. */
+    public PeftModel peft() {
+        return peft;
     }
 
     public TokenDataset trainSplit() {
@@ -137,9 +138,9 @@ public final class GptTrainer implements TrainingTask {
 
     @Override
     public Loss loss(int step, int micro, SplittableRandom random) {
-        TokenDataset.Batch batch = train.sample(settings.batchSize(), model.config.blockSize(), random);
-        return new Loss(model.loss(batch.inputs(), batch.targets(), settings.batchSize(), model.config.blockSize()),
-                (long) settings.batchSize() * model.config.blockSize());
+        TokenDataset.Batch batch = train.sample(settings.batchSize(), model.contextSize(), random);
+        return new Loss(model.loss(batch.inputs(), batch.targets(), settings.batchSize(), model.contextSize()),
+                (long) settings.batchSize() * model.contextSize());
     }
 
     /**
@@ -149,7 +150,7 @@ public final class GptTrainer implements TrainingTask {
     public TokenDataset.Batch trainingBatch(int iter, int micro) {
         SplittableRandom random = Trainer.stepRandom(settings.seed(), iter, micro);
         random.nextLong();
-        return train.sample(settings.batchSize(), model.config.blockSize(), random);
+        return train.sample(settings.batchSize(), model.contextSize(), random);
     }
 
     /** {@code train_loss} and {@code val_loss}, nanoGPT's {@code estimate_loss}. */
@@ -167,7 +168,7 @@ public final class GptTrainer implements TrainingTask {
         SplittableRandom random = new SplittableRandom(settings.seed() + 7919L * (split + 1));
         TokenDataset.Batch[] batches = new TokenDataset.Batch[settings.evalIters()];
         for (int i = 0; i < batches.length; i++) {
-            batches[i] = (split == 0 ? train : val).sample(settings.batchSize(), model.config.blockSize(), random);
+            batches[i] = (split == 0 ? train : val).sample(settings.batchSize(), model.contextSize(), random);
         }
         return batches;
     }
@@ -182,7 +183,7 @@ public final class GptTrainer implements TrainingTask {
                 double sum = 0;
                 for (TokenDataset.Batch batch : evaluationBatches(s)) {
                     try (var scope = Memory.scope()) {
-                        sum += model.loss(batch.inputs(), batch.targets(), settings.batchSize(), model.config.blockSize()).item();
+                        sum += model.loss(batch.inputs(), batch.targets(), settings.batchSize(), model.contextSize()).item();
                     }
                 }
                 out[s] = (float) (sum / settings.evalIters());
@@ -193,11 +194,11 @@ public final class GptTrainer implements TrainingTask {
         return out;
     }
 
-    /** The model (or with LoRA its PEFT adapter folder) and the tokenizer, in Hugging Face layout. */
+    /** The model (or with PEFT its adapter folder) and the tokenizer, in Hugging Face layout. */
     @Override
     public void save(Path directory) throws IOException {
-        if (lora != null) {
-            lora.save(directory, baseModel);
+        if (peft != null) {
+            peft.save(directory, baseModel);
         } else {
             model.savePretrained(directory);
         }
@@ -206,8 +207,8 @@ public final class GptTrainer implements TrainingTask {
 
     @Override
     public void restore(Path directory) throws IOException {
-        if (lora != null) {
-            lora.loadWeights(directory);
+        if (peft != null) {
+            peft.loadWeights(directory);
         } else {
             model.loadStateDict(Gpt.fromPretrained(directory).stateDict(), true);
         }

@@ -21,7 +21,7 @@ import java.util.regex.PatternSyntaxException;
  * names matched against the end of a layer's dotted name ({@code query} matches {@code ….attention.self.query}) or one
  * regular expression the whole name must match, as PEFT reads a list and a string.
  */
-public final class LoraConfig {
+public final class LoraConfig implements PeftConfig {
     /** Which biases train beside the adapters (PEFT's {@code bias}). */
     public enum Bias {
         /** None: only the adapters (and modules_to_save) train. */
@@ -121,6 +121,7 @@ public final class LoraConfig {
     }
 
     /** PEFT's task type ({@code SEQ_CLS}, {@code CAUSAL_LM}, {@code FEATURE_EXTRACTION}…), or null. */
+    @Override
     public String taskType() {
         return taskType;
     }

@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * LoraModel again = LoraModel.load(freshClassifier, Path.of("out/adapter"));
  * }</pre>
  */
-public final class LoraModel {
+public final class LoraModel implements PeftModel {
     /** PEFT's prefix of every saved key: {@code PeftModel.base_model} (the LoraModel) {@code .model} (the base). */
     public static final String KEY_PREFIX = "base_model.model.";
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
@@ -165,6 +165,7 @@ public final class LoraModel {
      * What {@code get_peft_model_state_dict} returns: the adapters, the trained biases and the modules_to_save,
      * under PEFT's keys. The tensors are the model's own.
      */
+    @Override
     public Map<String, Tensor> adapterStateDict() {
         Map<String, Tensor> params = model.namedParameters();
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -181,8 +182,14 @@ public final class LoraModel {
         return savedModules.stream().anyMatch(module -> name.startsWith(module + "."));
     }
 
+    @Override
     public long trainableParameters() {
         return model.namedParameters().values().stream().filter(Tensor::requiresGrad).mapToLong(Tensor::numel).sum();
+    }
+
+    @Override
+    public String description() {
+        return "LoRA on " + targets.size() + " layers";
     }
 
     public long totalParameters() {
@@ -190,6 +197,7 @@ public final class LoraModel {
     }
 
     /** PEFT's {@code print_trainable_parameters} line: "trainable params: 1,234 || all params: … || trainable%: …". */
+    @Override
     public String trainableParametersSummary() {
         long trainable = trainableParameters();
         long total = totalParameters();
@@ -226,6 +234,7 @@ public final class LoraModel {
      * Writes the adapter folder as PEFT's {@code save_pretrained} does: {@code adapter_config.json} (recording
      * {@code baseModel} and inference mode) and {@code adapter_model.safetensors}, each through a temporary file.
      */
+    @Override
     public void save(Path directory, String baseModel) throws IOException {
         Files.createDirectories(directory);
         SafeTensors.write(directory.resolve(WEIGHTS_FILE), adapterStateDict(), Map.of("format", "pt"));
@@ -261,6 +270,7 @@ public final class LoraModel {
      * Loads the tensors of the adapter folder {@code directory} into these adapters (a resumed run's checkpoint, or
      * {@link #load}'s second half), checking every key and shape before anything is copied.
      */
+    @Override
     public void loadWeights(Path directory) throws IOException {
         Path weightsFile = directory.resolve(WEIGHTS_FILE);
         if (!Files.isRegularFile(weightsFile)) {

@@ -20,7 +20,7 @@ import java.util.Locale;
  * sizes ({@code token_dim}, {@code num_layers}, {@code num_attention_heads}) are filled in when the config is applied
  * to a model, as PEFT's {@code get_peft_model} fills them in.
  */
-public final class PromptTuningConfig {
+public final class PromptTuningConfig implements PeftConfig {
     /** How the prompt embeddings start (PEFT's {@code PromptTuningInit}). */
     public enum Init {
         /** Random vectors, N(0, 1) as {@code torch.nn.Embedding} draws them. */
@@ -90,7 +90,7 @@ public final class PromptTuningConfig {
         return modulesToSave;
     }
 
-    /** PEFT's task type ({@code SEQ_CLS}, {@code CAUSAL_LM}…), or null. */
+    @Override
     public String taskType() {
         return taskType;
     }

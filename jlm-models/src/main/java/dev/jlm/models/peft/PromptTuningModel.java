@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * PromptTuningModel again = PromptTuningModel.load(freshGpt, Path.of("out/adapter"));
  * }</pre>
  */
-public final class PromptTuningModel {
+public final class PromptTuningModel implements PeftModel {
     /** The saved prompt's key, as {@code get_peft_model_state_dict} names it. */
     public static final String PROMPT_KEY = "prompt_embeddings";
     /** PEFT's prefix of a saved module's keys: {@code PeftModel.base_model}, which for prompt learning is the base. */
@@ -105,6 +105,7 @@ public final class PromptTuningModel {
      * What {@code get_peft_model_state_dict} returns: the prompt and the modules_to_save, under PEFT's keys. The
      * tensors are the model's own.
      */
+    @Override
     public Map<String, Tensor> adapterStateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put(PROMPT_KEY, prompt.weight);
@@ -116,11 +117,18 @@ public final class PromptTuningModel {
         return out;
     }
 
+    @Override
     public long trainableParameters() {
         return model.namedParameters().values().stream().filter(Tensor::requiresGrad).mapToLong(Tensor::numel).sum();
     }
 
+    @Override
+    public String description() {
+        return "prompt tuning with " + config.numVirtualTokens() + " virtual tokens";
+    }
+
     /** PEFT's {@code print_trainable_parameters} line, the prompt counted as trainable and the base as all. */
+    @Override
     public String trainableParametersSummary() {
         long trainable = trainableParameters();
         long total = model.parameterCount();
@@ -132,6 +140,7 @@ public final class PromptTuningModel {
      * Writes the adapter folder as PEFT's {@code save_pretrained} does: {@code adapter_config.json} (recording
      * {@code baseModel} and inference mode) and {@code adapter_model.safetensors}.
      */
+    @Override
     public void save(Path directory, String baseModel) throws IOException {
         Files.createDirectories(directory);
         SafeTensors.write(directory.resolve(LoraModel.WEIGHTS_FILE), adapterStateDict(), Map.of("format", "pt"));
@@ -173,6 +182,7 @@ public final class PromptTuningModel {
      * Loads the tensors of the adapter folder {@code directory} into this prompt and the saved modules (a resumed
      * run's checkpoint, or {@link #load}'s second half), checking every key and shape before anything is copied.
      */
+    @Override
     public void loadWeights(Path directory) throws IOException {
         Path weightsFile = directory.resolve(LoraModel.WEIGHTS_FILE);
         if (!Files.isRegularFile(weightsFile)) {

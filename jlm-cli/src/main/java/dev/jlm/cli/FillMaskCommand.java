@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,8 @@ import java.util.concurrent.Callable;
 public final class FillMaskCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model directory (BertForMaskedLM) or offline name.")
     String model;
+    @Option(names = "--adapter", description = PeftCommand.ADAPTER_HELP)
+    Path adapter;
     @Option(names = "--top-k", description = "Predictions to show (default: ${DEFAULT-VALUE}).")
     int topK = 5;
     @Option(names = "--json", description = "Print {\"predictions\":[{\"token\":…,\"id\":…,\"score\":…},…]}.")
@@ -27,7 +30,9 @@ public final class FillMaskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<FillMask.Prediction> predictions = FillMask.fromPretrained(PretrainedModels.resolve(model)).fill(text, topK);
+        FillMask fillMask = FillMask.fromPretrained(PretrainedModels.resolve(model));
+        PeftCommand.applyAdapter(fillMask.model(), adapter);
+        List<FillMask.Prediction> predictions = fillMask.fill(text, topK);
         if (json) {
             List<Map<String, Object>> rows = predictions.stream().map(p -> {
                 Map<String, Object> row = new LinkedHashMap<>();

@@ -37,6 +37,8 @@ public final class PredictCommand implements Runnable {
         String model;
         @Option(names = "--data", required = true, description = "SQuAD v1.1 or v2.0 JSON file.")
         Path data;
+        @Option(names = "--adapter", description = PeftCommand.ADAPTER_HELP)
+        Path adapter;
         @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out = Path.of("out", "squad-predictions");
         @Option(names = "--v2", description = "SQuAD 2.0: questions may have no answer (null score vs best span).")
@@ -51,6 +53,7 @@ public final class PredictCommand implements Runnable {
             SquadPredictor.Options options = squad.predictorOptions();
             SquadDataset dataset = SquadDataset.read(data);
             SquadPredictor predictor = SquadPredictor.load(PretrainedModels.resolve(model), options, 0);
+            PeftCommand.applyAdapter(predictor.model(), adapter);
             predictAndScore(predictor, dataset, data, v2, squad.nullScoreDiffThreshold, out, json);
             return 0;
         }

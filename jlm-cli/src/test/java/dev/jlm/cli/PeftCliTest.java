@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.fixtures.Fixtures;
 import dev.jlm.models.bert.Bert;
+import dev.jlm.models.bert.BertConfig;
+import dev.jlm.models.bert.BertForMaskedLM;
+import dev.jlm.models.bert.BertForQuestionAnswering;
 import dev.jlm.models.gpt.Gpt;
 import dev.jlm.models.gpt.GptConfig;
 import dev.jlm.models.peft.LoraConfig;
 import dev.jlm.models.peft.LoraModel;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.io.SafeTensors;
+import dev.jlm.text.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -182,11 +186,7 @@ class PeftCliTest {
         Bert encoder = Bert.fromPretrained(base);
         LoraModel lora = LoraModel.wrap(encoder, LoraConfig.builder().r(2).loraAlpha(4).target("query,value")
                 .taskType("FEATURE_EXTRACTION").build(), 1);
-        SplittableRandom random = new SplittableRandom(2);
-        for (String name : lora.targetNames()) {
-            Tensor b = lora.layer(name).loraB.weight;
-            b.assign(Tensor.randn(random, b.shape()));
-        }
+        perturb(lora);
         Path adapter = dir.resolve("adapter");
         lora.save(adapter, base.toString());
         try (SafeTensors weights = SafeTensors.open(adapter.resolve("adapter_model.safetensors"))) {
@@ -204,5 +204,86 @@ class PeftCliTest {
         for (int i = 0; i < adapted.size(); i++) {
             assertThat(fromMerged.get(i).asDouble()).as("[%d]", i).isCloseTo(adapted.get(i).asDouble(), offset(1e-5));
         }
+    }
+
+    /** Random values in every lora_B, which LoRA starts at zero, so the adapter changes outputs. */
+    private static void perturb(LoraModel lora) {
+        SplittableRandom random = new SplittableRandom(2);
+        for (String name : lora.targetNames()) {
+            Tensor b = lora.layer(name).loraB.weight;
+            b.assign(Tensor.randn(random, b.shape()));
+        }
+    }
+
+    @Test
+    void fillMaskAppliesAnAdapter(@TempDir Path dir) throws IOException {
+        Path base = dir.resolve("mlm");
+        BertForMaskedLM model = new BertForMaskedLM(BertConfig.builder().hiddenSize(32).numHiddenLayers(2).numAttentionHeads(2)
+                .intermediateSize(64).build(), 3);
+        model.savePretrained(base);
+        Tokenizers.load("bert-base-uncased").save(base);
+        LoraModel lora = LoraModel.wrap(model, LoraConfig.builder().r(2).loraAlpha(4).target("query,value").build(), 1);
+        perturb(lora);
+        Path adapter = dir.resolve("adapter");
+        lora.save(adapter, base.toString());
+        // The same model with the adapter merged into its weights, as an ordinary checkpoint: the reference.
+        Path merged = dir.resolve("merged");
+        lora.mergeAndUnload();
+        model.savePretrained(merged);
+        Tokenizers.load("bert-base-uncased").save(merged);
+
+        String text = "the cat sat on the [MASK]";
+        JsonNode plain = lastJson(CliRun.of("fill-mask", "--model", base.toString(), "--json", text)).get("predictions");
+        JsonNode adapted = lastJson(CliRun.of("fill-mask", "--model", base.toString(), "--adapter", adapter.toString(), "--json",
+                text)).get("predictions");
+        JsonNode fromMerged = lastJson(CliRun.of("fill-mask", "--model", merged.toString(), "--json", text)).get("predictions");
+        assertThat(adapted).isNotEqualTo(plain);
+        assertThat(adapted).hasSize(fromMerged.size());
+        for (int i = 0; i < adapted.size(); i++) {
+            assertThat(adapted.get(i).get("id")).isEqualTo(fromMerged.get(i).get("id"));
+            assertThat(adapted.get(i).get("score").asDouble()).as("score %d", i)
+                    .isCloseTo(fromMerged.get(i).get("score").asDouble(), offset(1e-5));
+        }
+    }
+
+    @Test
+    void predictSquadAppliesAnAdapterWithItsSpanHead(@TempDir Path dir) throws IOException {
+        Path data = new SquadFinetuneCliTest().smallSquad(dir, 1);
+        Path base = SquadFinetuneCliTest.tinyBert(dir);
+        // What predict squad builds on a plain encoder: a fresh span head, seed 0; the adapter carries a trained one.
+        BertForQuestionAnswering model = new BertForQuestionAnswering(Bert.fromPretrained(base), 0);
+        LoraModel lora = LoraModel.wrap(model, LoraConfig.builder().r(2).loraAlpha(4).target("query,value")
+                .modulesToSave(List.of("qa_outputs")).taskType("QUESTION_ANS").build(), 1);
+        perturb(lora);
+        model.qaOutputs.weight.assign(Tensor.randn(new SplittableRandom(3), model.qaOutputs.weight.shape()));
+        Path adapter = dir.resolve("adapter");
+        lora.save(adapter, base.toString());
+        Path merged = dir.resolve("merged");
+        lora.mergeAndUnload();
+        model.savePretrained(merged);
+        Tokenizers.load(base.toString()).save(merged);
+
+        String[] options = {"--data", data.toString(), "--max-seq-length", "128", "--doc-stride", "32"};
+        Path adapted = dir.resolve("adapted");
+        CliRun withAdapter = CliRun.of(concat(new String[] {"predict", "squad", "--model", base.toString(), "--adapter",
+                adapter.toString(), "--out", adapted.toString()}, options));
+        assertThat(withAdapter.exitCode()).as(withAdapter.err()).isZero();
+        Path reference = dir.resolve("reference");
+        CliRun fromMerged = CliRun.of(concat(new String[] {"predict", "squad", "--model", merged.toString(), "--out",
+                reference.toString()}, options));
+        assertThat(fromMerged.exitCode()).as(fromMerged.err()).isZero();
+        Path plain = dir.resolve("plain");
+        assertThat(CliRun.of(concat(new String[] {"predict", "squad", "--model", base.toString(), "--out", plain.toString()},
+                options)).exitCode()).isZero();
+        JsonNode answers = json.readTree(adapted.resolve("predictions.json").toFile());
+        assertThat(answers).isEqualTo(json.readTree(reference.resolve("predictions.json").toFile()));
+        assertThat(json.readTree(adapted.resolve("nbest_predictions.json").toFile()))
+                .isNotEqualTo(json.readTree(plain.resolve("nbest_predictions.json").toFile()));
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        String[] out = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, out, first.length, second.length);
+        return out;
     }
 }

@@ -44,6 +44,11 @@ public final class FillMask {
         }
     }
 
+    /** The masked-LM model predictions come from (to apply an adapter to). */
+    public BertForMaskedLM model() {
+        return model;
+    }
+
     /** A directory holding a {@code BertForMaskedLM} checkpoint and its tokenizer. */
     public static FillMask fromPretrained(Path directory) throws IOException {
         try (SafeTensors weights = SafeTensors.open(directory.resolve("model.safetensors"))) {

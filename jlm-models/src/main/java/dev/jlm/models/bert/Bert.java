@@ -29,6 +29,8 @@ public final class Bert extends BertPreTrainedModel {
     public final Embeddings embeddings;
     public final Encoder encoder;
     public final Pooler pooler;
+    /** Prompt tuning's virtual-token embeddings [n, H], fed before every sequence; null without them. */
+    private Embedding promptEncoder;
 
     /** A randomly initialized BERT (N(0, 0.02) weights, as HF's {@code _init_weights}). */
     public Bert(BertConfig config, boolean withPooler, long seed) {
@@ -65,9 +67,13 @@ public final class Bert extends BertPreTrainedModel {
 
         /** Embeddings [N, H] of N tokens given with their segment ids and positions. */
         Tensor forwardTokens(int[] ids, int[] typeIds, int[] positions) {
-            int n = ids.length;
-            Tensor x = wordEmbeddings.forward(ids, n).add(tokenTypeEmbeddings.forward(typeIds, n))
-                    .add(positionEmbeddings.forward(positions, n));
+            return forwardWords(wordEmbeddings.forward(ids, ids.length), typeIds, positions);
+        }
+
+        /** Embeddings [N, H] of N word vectors (HF's {@code inputs_embeds}) given with their segment ids and positions. */
+        Tensor forwardWords(Tensor words, int[] typeIds, int[] positions) {
+            int n = positions.length;
+            Tensor x = words.add(tokenTypeEmbeddings.forward(typeIds, n)).add(positionEmbeddings.forward(positions, n));
             return dropout.forward(layerNorm.forward(x));
         }
     }
@@ -273,46 +279,97 @@ public final class Bert extends BertPreTrainedModel {
     }
 
     /**
+     * Feeds the rows of {@code prompt} ([n, H], prompt tuning's soft prompt) as n virtual tokens before every
+     * sequence, as PEFT prepends them to {@code inputs_embeds}: positions 0..n−1, segment 0, always attended; the
+     * real tokens follow at positions n, n+1…. Null removes them. Registered as the child {@code prompt_encoder} so its
+     * weight trains with the model's other parameters.
+     */
+    public void prependVirtualTokens(Embedding prompt) {
+        if (prompt != null && prompt.weight.size(1) != config.hiddenSize()) {
+            throw new IllegalArgumentException("virtual tokens of width " + prompt.weight.size(1) + " for a model of width "
+                    + config.hiddenSize());
+        }
+        if (prompt != null && prompt.weight.size(0) >= config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException(prompt.weight.size(0) + " virtual tokens leave no room in max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        if (promptEncoder != null) {
+            removeChild("prompt_encoder");
+        }
+        promptEncoder = prompt == null ? null : child("prompt_encoder", prompt);
+    }
+
+    /** The virtual tokens fed before every sequence (0 without prompt tuning). */
+    public int numVirtualTokens() {
+        return promptEncoder == null ? 0 : promptEncoder.weight.size(0);
+    }
+
+    /**
      * Final hidden states [B, T, H] for a [B, T] batch; {@code attentionMask} (1 = token, 0 = padding) and
      * {@code typeIds} may be null. A padded batch runs on its real tokens only — every layer but attention works
      * token by token, and attention runs per sequence — so padding costs nothing; padded positions come back as zeros.
+     * With n virtual tokens the states are [B, n + T, H], the virtual tokens' first, as HF returns them for
+     * {@code inputs_embeds} with the prompt prepended.
      */
     public Tensor forward(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
-        if (t > config.maxPositionEmbeddings()) {
+        int virtual = numVirtualTokens();
+        if (virtual + t > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("sequence of " + t + " tokens exceeds max_position_embeddings "
-                    + config.maxPositionEmbeddings() + " (truncate it)");
+                    + config.maxPositionEmbeddings() + (virtual > 0 ? " less " + virtual + " virtual tokens" : "") + " (truncate it)");
         }
-        if (attentionMask != null && Arrays.stream(attentionMask).anyMatch(m -> m == 0)) {
+        if (virtual > 0 || attentionMask != null && Arrays.stream(attentionMask).anyMatch(m -> m == 0)) {
             return forwardUnpadded(ids, typeIds, attentionMask, batch, t);
         }
         return encoder.forward(embeddings.forward(ids, typeIds, batch, t));
     }
 
     private Tensor forwardUnpadded(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
-        int n = (int) Arrays.stream(attentionMask).filter(m -> m != 0).count();
-        int[] realIds = new int[n];
-        int[] realTypes = new int[n];
+        int virtual = numVirtualTokens();
+        int width = virtual + t;
+        int realCount = attentionMask == null ? batch * t : (int) Arrays.stream(attentionMask).filter(m -> m != 0).count();
+        int n = realCount + batch * virtual;
+        int[] realIds = new int[realCount];
+        // Row r of the sequence laid end to end reads word vector rows[r]: a real token's (< realCount) or a virtual one's.
+        int[] rows = new int[n];
+        int[] types = new int[n];
         int[] positions = new int[n];
         int[] lengths = new int[batch];
-        int[] slot = new int[batch * t];
-        for (int b = 0, k = 0; b < batch; b++) {
+        int[] slot = new int[batch * width];
+        for (int b = 0, k = 0, real = 0; b < batch; b++) {
+            for (int i = 0; i < virtual; i++) {
+                rows[k] = realCount + i;
+                positions[k] = i;
+                slot[b * width + i] = k++;
+                lengths[b]++;
+            }
             for (int j = 0; j < t; j++) {
                 int at = b * t + j;
-                if (attentionMask[at] == 0) {
-                    slot[at] = n;
+                if (attentionMask != null && attentionMask[at] == 0) {
+                    slot[b * width + virtual + j] = n;
                     continue;
                 }
-                realIds[k] = ids[at];
-                realTypes[k] = typeIds == null ? 0 : typeIds[at];
-                positions[k] = j;
-                slot[at] = k++;
+                realIds[real] = ids[at];
+                rows[k] = real++;
+                types[k] = typeIds == null ? 0 : typeIds[at];
+                positions[k] = virtual + j;
+                slot[b * width + virtual + j] = k++;
                 lengths[b]++;
             }
         }
-        Tensor x = encoder.forwardUnpadded(embeddings.forwardTokens(realIds, realTypes, positions), lengths);
-        // Back to [B, T, H]: gather rows of the tokens plus one zero row that every padded position reads.
+        Tensor words = wordVectors(realIds, rows);
+        Tensor x = encoder.forwardUnpadded(embeddings.forwardWords(words, types, positions), lengths);
+        // Back to [B, width, H]: gather rows of the tokens plus one zero row that every padded position reads.
         Tensor withZero = F.concat(List.of(x, Tensor.zeros(1, config.hiddenSize())), 0);
-        return F.embedding(withZero, slot, batch, t);
+        return F.embedding(withZero, slot, batch, width);
+    }
+
+    /** Word vectors [N, H] in {@code rows} order: rows below {@code realIds.length} are those ids', the rest virtual tokens. */
+    private Tensor wordVectors(int[] realIds, int[] rows) {
+        Tensor real = embeddings.wordEmbeddings.forward(realIds, realIds.length);
+        if (promptEncoder == null) {
+            return real;
+        }
+        return F.embedding(F.concat(List.of(real, promptEncoder.weight), 0), rows, rows.length);
     }
 
     /** The pooler's output [B, H] for final hidden states. */

@@ -8,6 +8,7 @@ import dev.jlm.tensor.nn.Linear;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -47,10 +48,22 @@ public final class BertForSequenceClassification extends BertPreTrainedModel {
         this.pooling = pooling;
     }
 
-    /** Class logits [B, labels]. */
+    /**
+     * Class logits [B, labels]. With a soft prompt the pooling sees the sequence as HF does with the prompt prepended:
+     * [CLS] pooling reads the first virtual token, mean pooling averages the virtual and the real tokens.
+     */
     public Tensor forward(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
         Tensor hidden = bert.forward(ids, typeIds, attentionMask, batch, t);
-        Tensor pooled = pooling == Pooling.MEAN ? Bert.meanPool(hidden, attentionMask, batch, t) : bert.pool(hidden);
+        int virtual = bert.numVirtualTokens();
+        int[] mask = attentionMask;
+        if (virtual > 0 && attentionMask != null) {
+            mask = new int[batch * (virtual + t)];
+            for (int b = 0; b < batch; b++) {
+                Arrays.fill(mask, b * (virtual + t), b * (virtual + t) + virtual, 1);
+                System.arraycopy(attentionMask, b * t, mask, b * (virtual + t) + virtual, t);
+            }
+        }
+        Tensor pooled = pooling == Pooling.MEAN ? Bert.meanPool(hidden, mask, batch, virtual + t) : bert.pool(hidden);
         return classifier.forward(dropout.forward(pooled));
     }
 

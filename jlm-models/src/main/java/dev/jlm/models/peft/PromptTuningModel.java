@@ -1,5 +1,6 @@
 package dev.jlm.models.peft;
 
+import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.models.gpt.Gpt;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.io.SafeTensors;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * A model with a trainable soft prompt (PEFT's {@code get_peft_model} with a {@link PromptTuningConfig}):
@@ -60,10 +62,9 @@ public final class PromptTuningModel implements PeftModel {
      * tokenizer), repeated and cut to the virtual tokens as PEFT does; with RANDOM, {@code initTokenIds} is unused.
      */
     public static PromptTuningModel wrap(Module model, PromptTuningConfig config, int[] initTokenIds, long seed) {
-        Gpt gpt = gpt(model);
-        PromptTuningConfig sized = config.forModel(gpt.config.nEmbd(), gpt.config.nLayer(), gpt.config.nHead());
+        Host host = host(model);
         int n = config.numVirtualTokens();
-        Embedding prompt = new Embedding(n, gpt.config.nEmbd(), 1f, new SplittableRandom(seed));
+        Embedding prompt = new Embedding(n, host.width(), 1f, new SplittableRandom(seed));
         if (config.init() == PromptTuningConfig.Init.TEXT) {
             if (initTokenIds == null || initTokenIds.length == 0) {
                 throw new IllegalArgumentException("prompt_tuning_init_text '" + config.initText() + "' has no tokens");
@@ -72,19 +73,28 @@ public final class PromptTuningModel implements PeftModel {
             for (int i = 0; i < n; i++) {
                 ids[i] = initTokenIds[i % initTokenIds.length];
             }
-            prompt.weight.assign(gpt.transformer.wte.forward(ids, n).detach());
+            prompt.weight.assign(host.wordEmbeddings().forward(ids, n).detach());
         }
-        return attach(gpt, sized, prompt);
+        return attach(model, host, config.forModel(host.width(), host.layers(), host.heads()), prompt);
     }
 
-    private static Gpt gpt(Module model) {
-        if (model instanceof Gpt gpt) {
-            return gpt;
-        }
-        throw new IllegalArgumentException("prompt tuning applies to GPT-2 models, not a " + model.getClass().getSimpleName());
+    /** Where a model takes virtual tokens: its word embeddings, sizes and the call that prepends the prompt. */
+    private record Host(Embedding wordEmbeddings, int width, int layers, int heads, Consumer<Embedding> prepend) {
     }
 
-    private static PromptTuningModel attach(Gpt model, PromptTuningConfig config, Embedding prompt) {
+    private static Host host(Module model) {
+        return switch (model) {
+            case Gpt gpt -> new Host(gpt.transformer.wte, gpt.config.nEmbd(), gpt.config.nLayer(), gpt.config.nHead(),
+                    gpt::prependVirtualTokens);
+            case BertForSequenceClassification classifier -> new Host(classifier.bert.embeddings.wordEmbeddings,
+                    classifier.bert.config.hiddenSize(), classifier.bert.config.numHiddenLayers(),
+                    classifier.bert.config.numAttentionHeads(), classifier.bert::prependVirtualTokens);
+            default -> throw new IllegalArgumentException("prompt tuning applies to GPT-2 models and BERT sequence "
+                    + "classifiers, not a " + model.getClass().getSimpleName());
+        };
+    }
+
+    private static PromptTuningModel attach(Module model, Host host, PromptTuningConfig config, Embedding prompt) {
         Map<String, Module> modules = model.namedModules();
         List<String> saved = new ArrayList<>();
         for (String name : config.modulesToSave()) {
@@ -96,7 +106,7 @@ public final class PromptTuningModel implements PeftModel {
         }
         model.requiresGrad(false);
         saved.forEach(name -> modules.get(name).requiresGrad(true));
-        model.prependVirtualTokens(prompt);
+        host.prepend().accept(prompt);
         prompt.requiresGrad(true);
         return new PromptTuningModel(model, config, prompt, List.copyOf(saved));
     }
@@ -158,19 +168,19 @@ public final class PromptTuningModel implements PeftModel {
             throw new IOException(directory + ": no " + LoraConfig.FILE_NAME + " (not a PEFT adapter folder)");
         }
         PromptTuningConfig config = PromptTuningConfig.read(configFile);
-        Gpt gpt;
+        Host host;
         try {
-            gpt = gpt(model);
+            host = host(model);
         } catch (IllegalArgumentException e) {
             throw new IOException(configFile + ": " + e.getMessage());
         }
-        if (config.tokenDim() != gpt.config.nEmbd()) {
+        if (config.tokenDim() != host.width()) {
             throw new IOException(configFile + ": token_dim is " + config.tokenDim() + ", the base model's width is "
-                    + gpt.config.nEmbd() + " (is the adapter for another model?)");
+                    + host.width() + " (is the adapter for another model?)");
         }
         PromptTuningModel tuned;
         try {
-            tuned = attach(gpt, config, new Embedding(config.numVirtualTokens(), config.tokenDim(), 0f, new SplittableRandom(0)));
+            tuned = attach(model, host, config, new Embedding(config.numVirtualTokens(), config.tokenDim(), 0f, new SplittableRandom(0)));
         } catch (IllegalArgumentException e) {
             throw new IOException(configFile + ": " + e.getMessage());
         }

@@ -1,6 +1,9 @@
 package dev.jlm.models.peft;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jlm.models.bert.Bert;
+import dev.jlm.models.bert.BertConfig;
+import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.models.gpt.Generator;
 import dev.jlm.models.gpt.Gpt;
 import dev.jlm.models.gpt.GptConfig;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -221,5 +225,110 @@ class PromptTuningTest {
             tokens[tokens.length - 1] = best;
         }
         assertThat(generated).hasSize(10).containsExactly(tokens);
+    }
+
+    static final int[] BERT_IDS = {1, 4, 9, 2, 7, 3, 5, 8, 6, 0, 0, 0};
+    static final int[] BERT_MASK = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+
+    private static BertForSequenceClassification classifier(BertConfig config, BertForSequenceClassification.Pooling pooling) {
+        return new BertForSequenceClassification(new Bert(config, true, 3), 4, true, pooling, 5);
+    }
+
+    private static float[] logits(BertForSequenceClassification model, int[] ids, int[] mask, int t) {
+        model.eval();
+        try (var off = GradMode.off()) {
+            return model.forward(ids, null, mask, 2, t).toArray();
+        }
+    }
+
+    @Test
+    void bertClassifierSeesThePromptAsHfDoesWithInputsEmbedsPrepended() {
+        // The reference again: the prompt as extra vocabulary rows fed as real tokens (segment 0, attended) before each
+        // padded sequence. [CLS] pooling then reads the first virtual token; mean pooling averages prompt and text.
+        for (BertForSequenceClassification.Pooling pooling : BertForSequenceClassification.Pooling.values()) {
+            BertConfig config = LoraModelTest.TINY_BERT;
+            BertForSequenceClassification tuned = classifier(config, pooling);
+            PromptTuningModel prompt = PromptTuningModel.wrap(tuned, seqCls(2), null, 2);
+            BertConfig wider = BertConfig.builder().vocabSize(config.vocabSize() + 2).hiddenSize(config.hiddenSize())
+                    .numHiddenLayers(config.numHiddenLayers()).numAttentionHeads(config.numAttentionHeads())
+                    .intermediateSize(config.intermediateSize()).hiddenDropout(0f).attentionDropout(0f)
+                    .maxPositionEmbeddings(config.maxPositionEmbeddings()).build();
+            BertForSequenceClassification reference = classifier(wider, pooling);
+            Map<String, Tensor> weights = new LinkedHashMap<>(classifier(config, pooling).stateDict());
+            Tensor words = weights.get("bert.embeddings.word_embeddings.weight");
+            Tensor wte = Tensor.zeros(config.vocabSize() + 2, config.hiddenSize());
+            wte.slice(0, 0, config.vocabSize()).assign(words);
+            wte.slice(0, config.vocabSize(), config.vocabSize() + 2).assign(prompt.prompt.weight);
+            weights.put("bert.embeddings.word_embeddings.weight", wte);
+            reference.loadStateDict(weights, true);
+            int[] ids = new int[2 * 8];
+            int[] mask = new int[2 * 8];
+            for (int b = 0; b < 2; b++) {
+                ids[b * 8] = config.vocabSize();
+                ids[b * 8 + 1] = config.vocabSize() + 1;
+                mask[b * 8] = 1;
+                mask[b * 8 + 1] = 1;
+                System.arraycopy(BERT_IDS, b * 6, ids, b * 8 + 2, 6);
+                System.arraycopy(BERT_MASK, b * 6, mask, b * 8 + 2, 6);
+            }
+            assertThat(logits(tuned, BERT_IDS, BERT_MASK, 6)).as("%s pooling", pooling)
+                    .containsExactly(logits(reference, ids, mask, 8), offset(1e-5f));
+        }
+    }
+
+    private static PromptTuningConfig seqCls(int n) {
+        return PromptTuningConfig.builder().numVirtualTokens(n).modulesToSave(List.of("classifier")).taskType("SEQ_CLS").build();
+    }
+
+    @Test
+    void bertClassifierTrainsThePromptAndHeadWithFiniteDifferenceGradients() {
+        BertForSequenceClassification model = classifier(LoraModelTest.TINY_BERT, BertForSequenceClassification.Pooling.CLS);
+        PromptTuningModel prompt = PromptTuningModel.wrap(model, seqCls(3), null, 4);
+        assertThat(model.namedParameters().entrySet().stream().filter(e -> e.getValue().requiresGrad()).map(Map.Entry::getKey))
+                .containsExactlyInAnyOrder("bert.prompt_encoder.weight", "classifier.weight", "classifier.bias");
+        Tensor targets = Tensor.of(new float[] {1, 0, 0, 1, 0, 1, 1, 0}, 2, 4);
+        model.train();
+        model.loss(model.forward(BERT_IDS, null, BERT_MASK, 2, 6), targets).backward();
+        Tensor p = prompt.prompt.weight;
+        float[] analytic = p.grad().toArray();
+        float[] data = p.data();
+        for (int i = 0; i < p.numel(); i += 2) {
+            int at = p.offset() + i;
+            float saved = data[at];
+            double eps = 1e-2;
+            data[at] = (float) (saved + eps);
+            double plus = lossValue(model, targets);
+            data[at] = (float) (saved - eps);
+            double minus = lossValue(model, targets);
+            data[at] = saved;
+            double numeric = (plus - minus) / (2 * eps);
+            assertThat((double) analytic[i]).as("prompt_embeddings[%d]", i).isCloseTo(numeric, offset(2e-3 + 1e-2 * Math.abs(numeric)));
+        }
+    }
+
+    private static double lossValue(BertForSequenceClassification model, Tensor targets) {
+        try (var off = GradMode.off()) {
+            return model.loss(model.forward(BERT_IDS, null, BERT_MASK, 2, 6), targets).item();
+        }
+    }
+
+    @Test
+    void bertClassifierAdapterSavesThePromptAndHeadUnderPeftKeys() throws IOException {
+        BertForSequenceClassification trained = classifier(LoraModelTest.TINY_BERT, BertForSequenceClassification.Pooling.MEAN);
+        PromptTuningModel prompt = PromptTuningModel.wrap(trained, seqCls(2), null, 6);
+        trained.classifier.weight.assign(Tensor.randn(new SplittableRandom(7), trained.classifier.weight.shape()));
+        prompt.save(dir, "tiny-bert");
+        try (SafeTensors file = SafeTensors.open(dir.resolve("adapter_model.safetensors"))) {
+            assertThat(file.entries().keySet()).containsExactlyInAnyOrder("prompt_embeddings", "base_model.classifier.weight",
+                    "base_model.classifier.bias");
+        }
+        JsonNode config = JsonFiles.read(dir.resolve("adapter_config.json"));
+        assertThat(config.get("task_type").asText()).isEqualTo("SEQ_CLS");
+        assertThat(config.get("token_dim").asInt()).isEqualTo(8);
+        BertForSequenceClassification fresh = classifier(LoraModelTest.TINY_BERT, BertForSequenceClassification.Pooling.MEAN);
+        PromptTuningModel.load(fresh, dir);
+        assertThat(logits(fresh, BERT_IDS, BERT_MASK, 6)).containsExactly(logits(trained, BERT_IDS, BERT_MASK, 6));
+        assertThatThrownBy(() -> PromptTuningModel.load(new Bert(LoraModelTest.TINY_BERT, true, 3), dir))
+                .hasMessageContaining("prompt tuning applies to GPT-2 models and BERT sequence classifiers, not a Bert");
     }
 }

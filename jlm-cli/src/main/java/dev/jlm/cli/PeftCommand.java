@@ -4,6 +4,7 @@ import dev.jlm.models.PretrainedModels;
 import dev.jlm.models.bert.Bert;
 import dev.jlm.models.bert.SentenceEmbedder;
 import dev.jlm.models.gpt.Gpt;
+import dev.jlm.models.peft.LoraConfig;
 import dev.jlm.models.peft.LoraModel;
 import dev.jlm.models.peft.PeftModel;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
@@ -57,6 +58,11 @@ public final class PeftCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Path base = PretrainedModels.resolve(model);
+            Path adapterConfig = adapter.resolve(LoraConfig.FILE_NAME);
+            if (Files.isRegularFile(adapterConfig) && !"LORA".equals(JsonFiles.read(adapterConfig).path("peft_type").asText())) {
+                throw new IllegalArgumentException(adapterConfig + ": peft_type is " + JsonFiles.read(adapterConfig).path("peft_type").asText()
+                        + "; only LoRA adapters merge into their base (apply a soft prompt with --adapter)");
+            }
             if (Files.isRegularFile(adapter.resolve(ReutersFineTuner.LABELS_FILE))) {
                 // A Reuters classifier: the merged model keeps its head, labels and thresholds, for 'eval reuters'.
                 ReutersFineTuner.Classifier.load(base, adapter).save(out);

@@ -1,9 +1,6 @@
 package dev.jlm.cli;
 
 import dev.jlm.models.PretrainedModels;
-import dev.jlm.models.peft.LoraConfig;
-import dev.jlm.models.peft.PeftConfig;
-import dev.jlm.models.peft.PromptTuningConfig;
 import dev.jlm.tasks.reuters.Reuters21578;
 import dev.jlm.tasks.reuters.ReutersFineTuner;
 import dev.jlm.text.Tokenizers;
@@ -62,19 +59,14 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new IllegalArgumentException(pretrained + ": no tokenizer.json");
         }
-        PeftConfig adapters = peft.peftConfig("query,value", List.of("classifier"), "SEQ_CLS", false, pretrained.toString());
-        if (adapters instanceof PromptTuningConfig) {
-            throw new IllegalArgumentException("--peft prompt-tuning: jlm's prompt tuning applies to GPT-2 models (train gpt), "
-                    + "not yet to the BERT classifier finetune reuters trains");
-        }
         ReutersFineTuner.Settings settings = training.applyTo(ReutersFineTuner.Settings.builder()).maxSeconds(minutes * 60)
-                .lora((LoraConfig) adapters)
+                .peft(peft.peftConfig("query,value", List.of("classifier"), "SEQ_CLS", false, pretrained.toString()))
                 .build();
         ReutersFineTuner tuner = new ReutersFineTuner(pretrained, Tokenizers.load(tokenizerFile.toString()), split, settings, out);
         System.out.printf("%,d training documents (a tenth held out for thresholds), %d categories; %d epoch(s) of %,d steps%n",
                 split.train().size(), split.categories().size(), settings.epochs(), tuner.stepsPerEpoch());
-        if (tuner.lora() != null) {
-            System.out.println("LoRA on " + tuner.lora().targetNames().size() + " layers: " + tuner.lora().trainableParametersSummary());
+        if (tuner.peft() != null) {
+            System.out.println(tuner.peft().description() + ": " + tuner.peft().trainableParametersSummary());
         }
         LossPlot plot = new LossPlot(out.resolve("loss.png"), TITLE);
         ReutersFineTuner.Result result;
@@ -85,7 +77,7 @@ public final class ReutersFinetuneCommand implements Callable<Integer> {
                 result.tokensPerSecond(), result.finalLoss());
         System.out.printf("test (%,d documents): micro-F1 %.4f, macro-F1 %.4f%n", split.test().size(), result.report().microF1(),
                 result.report().macroF1());
-        if (tuner.lora() != null) {
+        if (tuner.peft() != null) {
             System.out.println("adapter: " + out + "   plot: " + plot.file() + "   per-category table: jlm eval reuters --model "
                     + model + " --adapter " + out);
         } else {

@@ -141,7 +141,7 @@ class PeftCliTest {
         CliRun merge = CliRun.of("peft", "merge", "--model", base.toString(), "--adapter", adapter.toString(),
                 "--out", dir.resolve("merged").toString());
         assertThat(merge.exitCode()).isEqualTo(2);
-        assertThat(merge.err()).contains("peft_type is PROMPT_TUNING");
+        assertThat(merge.err()).contains("peft_type is PROMPT_TUNING; only LoRA adapters merge into their base");
         CliRun unknown = CliRun.of("train", "gpt", "--model", base.toString(), "--peft", "prefix", "--out", dir.resolve("x").toString());
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("'prefix' is not one of lora, prompt-tuning");
@@ -178,6 +178,42 @@ class PeftCliTest {
                 .exitCode()).isZero();
         JsonNode mergedScores = lastJson(CliRun.of("eval", "reuters", "--model", merged.toString(), "--data", data.toString(), "--json"));
         assertThat(mergedScores.get("micro_f1").asDouble()).isEqualTo(scores.get("micro_f1").asDouble());
+    }
+
+    @Test
+    void reutersPromptTuningTrainsThePromptAndHeadAndEvaluatesOnItsBase(@TempDir Path dir) throws IOException {
+        Path data = dir.resolve("reuters");
+        Files.createDirectories(data);
+        for (String file : List.of("reut2-000.sgm", "reut2-018.sgm")) {
+            Files.copy(Fixtures.path("data/reuters21578/" + file), data.resolve(file));
+        }
+        Path base = SquadFinetuneCliTest.tinyBert(dir);
+        Path out = dir.resolve("topics");
+        CliRun run = CliRun.of("finetune", "reuters", "--model", base.toString(), "--data", data.toString(), "--top", "3",
+                "--out", out.toString(), "--epochs", "2", "--batch-size", "16", "--learning-rate", "1e-2", "--max-length", "32",
+                "--peft", "prompt-tuning", "--num-virtual-tokens", "4", "--prompt-tuning-init", "text",
+                "--prompt-tuning-init-text", "news topic", "--quiet");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        // 4 virtual tokens × 32 and the head 3 × 32 + 3.
+        assertThat(run.out()).contains("prompt tuning with 4 virtual tokens: trainable params: 227 ||");
+        try (SafeTensors weights = SafeTensors.open(out.resolve("adapter_model.safetensors"))) {
+            assertThat(weights.entries().keySet()).containsExactlyInAnyOrder("prompt_embeddings", "base_model.classifier.weight",
+                    "base_model.classifier.bias");
+        }
+        JsonNode config = json.readTree(out.resolve("adapter_config.json").toFile());
+        assertThat(config.get("task_type").asText()).isEqualTo("SEQ_CLS");
+        assertThat(config.get("token_dim").asInt()).isEqualTo(32);
+        JsonNode scores = lastJson(CliRun.of("eval", "reuters", "--model", base.toString(), "--adapter", out.toString(),
+                "--data", data.toString(), "--json"));
+        assertThat(run.out()).contains(String.format(Locale.ROOT, "micro-F1 %.4f", scores.get("micro_f1").asDouble()));
+        CliRun merge = CliRun.of("peft", "merge", "--model", base.toString(), "--adapter", out.toString(), "--out",
+                dir.resolve("merged").toString());
+        assertThat(merge.exitCode()).isEqualTo(2);
+        assertThat(merge.err()).contains("only LoRA adapters merge into their base");
+        CliRun embed = CliRun.of("embed", "--model", base.toString(), "--adapter", out.toString(), "hello");
+        assertThat(embed.exitCode()).isEqualTo(2);
+        assertThat(embed.err().strip()).doesNotContain("\n")
+                .contains("prompt tuning applies to GPT-2 models and BERT sequence classifiers, not a Bert");
     }
 
     @Test

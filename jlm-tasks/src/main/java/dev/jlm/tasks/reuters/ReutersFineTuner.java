@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jlm.models.bert.Bert;
 import dev.jlm.models.bert.BertForSequenceClassification;
 import dev.jlm.models.bert.PaddedBatch;
-import dev.jlm.models.peft.LoraConfig;
 import dev.jlm.models.peft.LoraModel;
+import dev.jlm.models.peft.PeftConfig;
+import dev.jlm.models.peft.PeftModel;
 import dev.jlm.models.train.EpochOrder;
 import dev.jlm.models.train.Trainer;
 import dev.jlm.models.train.TrainingListener;
@@ -43,8 +44,8 @@ import java.util.stream.IntStream;
  * thresholds (and to report micro-F1 after each epoch); the test set is only ever scored. The output folder holds the
  * model (HF layout), its tokenizer and {@value #LABELS_FILE}.
  *
- * <p>With {@link Settings#lora} the encoder stays frozen and LoRA adapters train instead (the head whole, as PEFT's
- * modules_to_save); the output folder then holds the PEFT adapter folder in place of the model.
+ * <p>With {@link Settings#peft} the encoder stays frozen and LoRA adapters or a soft prompt train instead (the head
+ * whole, as PEFT's modules_to_save); the output folder then holds the PEFT adapter folder in place of the model.
  */
 public final class ReutersFineTuner implements TrainingTask {
     /** Category names, thresholds and the truncation length, next to the fine-tuned model. */
@@ -65,7 +66,7 @@ public final class ReutersFineTuner implements TrainingTask {
         private final float weightDecay;
         private final double maxSeconds;
         private final long seed;
-        private final LoraConfig lora;
+        private final PeftConfig peft;
 
         private Settings(Builder b) {
             this.epochs = b.epochs;
@@ -78,7 +79,7 @@ public final class ReutersFineTuner implements TrainingTask {
             this.weightDecay = b.weightDecay;
             this.maxSeconds = b.maxSeconds;
             this.seed = b.seed;
-            this.lora = b.lora;
+            this.peft = b.peft;
         }
 
         /** The defaults, for callers that show or start from them. */
@@ -135,8 +136,8 @@ public final class ReutersFineTuner implements TrainingTask {
         }
 
         /** The LoRA adapters to train instead of the whole encoder, or null for full fine-tuning. */
-        public LoraConfig lora() {
-            return lora;
+        public PeftConfig peft() {
+            return peft;
         }
 
         public static final class Builder {
@@ -150,7 +151,7 @@ public final class ReutersFineTuner implements TrainingTask {
             private float weightDecay = 0.01f;
             private double maxSeconds = Double.POSITIVE_INFINITY;
             private long seed = 42;
-            private LoraConfig lora;
+            private PeftConfig peft;
 
             private Builder() {
             }
@@ -206,8 +207,8 @@ public final class ReutersFineTuner implements TrainingTask {
             }
 
             /** Trains LoRA adapters as {@code config} says (null: the whole model). */
-            public Builder lora(LoraConfig config) {
-                this.lora = config;
+            public Builder peft(PeftConfig config) {
+                this.peft = config;
                 return this;
             }
 
@@ -281,7 +282,7 @@ public final class ReutersFineTuner implements TrainingTask {
          * Writes {@code adapter}'s PEFT folder (recording {@code baseModel}), the tokenizer and the labels — the base
          * model stays where it is; {@link #load(Path, Path)} puts the two together again.
          */
-        public void saveAdapter(Path directory, LoraModel adapter, String baseModel) throws IOException {
+        public void saveAdapter(Path directory, PeftModel adapter, String baseModel) throws IOException {
             adapter.save(directory, baseModel);
             saveTokenizerAndLabels(directory);
         }
@@ -333,8 +334,10 @@ public final class ReutersFineTuner implements TrainingTask {
                 };
                 Bert encoder = Bert.fromPretrained(base, pooling == BertForSequenceClassification.Pooling.CLS, 0);
                 model = new BertForSequenceClassification(encoder, categories.size(), true, pooling, 0);
-                // Merged: the classifier only predicts, and then at the base model's speed.
-                LoraModel.load(model, adapter).mergeAndUnload();
+                // LoRA merged: the classifier only predicts, and then at the base model's speed.
+                if (PeftModel.load(model, adapter) instanceof LoraModel lora) {
+                    lora.mergeAndUnload();
+                }
             }
             if (model.classifier.bias.numel() != categories.size()) {
                 throw new IOException(labelsFile + ": " + categories.size() + " categories but the classifier has "
@@ -346,8 +349,8 @@ public final class ReutersFineTuner implements TrainingTask {
     }
 
     private final BertForSequenceClassification model;
-    /** The adapters when training with LoRA, else null. */
-    private final LoraModel lora;
+    /** The adapters (LoRA or a soft prompt) when training with PEFT, else null. */
+    private final PeftModel peft;
     private final String baseModel;
     private final Tokenizer tokenizer;
     private final List<String> categories;
@@ -387,7 +390,7 @@ public final class ReutersFineTuner implements TrainingTask {
         this.trainLabels = MultiLabelDecisions.labels(fit, categories);
         model.classifier.bias.assign(Tensor.of(logOdds(trainLabels, categories.size()), categories.size()));
         this.baseModel = pretrained.toString();
-        this.lora = settings.lora() == null ? null : LoraModel.wrap(model, settings.lora(), settings.seed());
+        this.peft = settings.peft() == null ? null : PeftModel.wrap(model, settings.peft(), settings.seed());
         this.order = new EpochOrder(fit.size(), settings.batchSize(), settings.seed());
     }
 
@@ -469,16 +472,16 @@ public final class ReutersFineTuner implements TrainingTask {
         return metrics;
     }
 
-    /** The adapters when training with LoRA (their trainable and total parameter counts), else null. */
-    public LoraModel lora() {
-        return lora;
+    /** The adapters when training with PEFT (their trainable and total parameter counts), else null. */
+    public PeftModel peft() {
+        return peft;
     }
 
-    /** The classifier (or with LoRA its adapter folder), its thresholds chosen on the validation slice. */
+    /** The classifier (or with PEFT its adapter folder), its thresholds chosen on the validation slice. */
     @Override
     public void save(Path directory) throws IOException {
-        if (lora != null) {
-            classifier(trainedSteps).saveAdapter(directory, lora, baseModel);
+        if (peft != null) {
+            classifier(trainedSteps).saveAdapter(directory, peft, baseModel);
         } else {
             classifier(trainedSteps).save(directory);
         }
@@ -486,8 +489,8 @@ public final class ReutersFineTuner implements TrainingTask {
 
     @Override
     public void restore(Path directory) throws IOException {
-        if (lora != null) {
-            lora.loadWeights(directory);
+        if (peft != null) {
+            peft.loadWeights(directory);
         } else {
             model.loadStateDict(BertForSequenceClassification.fromPretrained(directory, true).stateDict(), true);
         }

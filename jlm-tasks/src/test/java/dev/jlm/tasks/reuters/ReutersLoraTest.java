@@ -35,14 +35,14 @@ class ReutersLoraTest {
         LoraConfig lora = LoraConfig.builder().r(4).loraAlpha(8).loraDropout(0.1f).target("query,value")
                 .modulesToSave(List.of("classifier")).taskType("SEQ_CLS").build();
         ReutersFineTuner.Settings settings = ReutersFineTuner.Settings.builder().epochs(2).batchSize(16).learningRate(1e-2f)
-                .maxLength(32).lora(lora).build();
+                .maxLength(32).peft(lora).build();
         Path out = dir.resolve("adapter");
         ReutersFineTuner tuner = new ReutersFineTuner(base, Tokenizers.load(base.resolve("tokenizer.json").toString()), split,
                 settings, out);
         Map<String, float[]> before = new LinkedHashMap<>();
         tuner.model().namedParameters().forEach((name, p) -> before.put(name, p.toArray()));
         // 2 layers × (query, value) × (A [4, 32] + B [32, 4]) + the head 3 × 32 + 3.
-        assertThat(tuner.lora().trainableParameters()).isEqualTo(2 * 2 * 256 + 99);
+        assertThat(tuner.peft().trainableParameters()).isEqualTo(2 * 2 * 256 + 99);
 
         ReutersFineTuner.Result result = tuner.run(split.test());
 

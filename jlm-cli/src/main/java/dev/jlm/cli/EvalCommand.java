@@ -74,7 +74,7 @@ public final class EvalCommand implements Runnable {
         Path data;
         @Option(names = "--json", description = "Print the summary as one JSON object (last line).")
         boolean json;
-        @Option(names = "--adapter", description = "The adapter folder 'jlm finetune reuters --peft lora' wrote, applied to --model.")
+        @Option(names = "--adapter", description = "The adapter folder 'jlm finetune reuters --peft …' wrote, applied to --model.")
         Path adapter;
 
         @Override

@@ -3,18 +3,22 @@ package dev.jlm.models.gpt;
 import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.nn.Adapter;
 import dev.jlm.tensor.nn.Module;
+import dev.jlm.tensor.nn.QuantizableLayer;
+import dev.jlm.tensor.nn.QuantizedWeight;
 
 import java.util.SplittableRandom;
 
 /**
  * GPT-2's linear layer as Hugging Face stores it: weight [in, out], so y = x·W + b with no transpose. Keeping HF's
  * orientation makes checkpoints load and save without conversion. An {@link Adapter} attached to the layer adds its
- * path to y.
+ * path to y. For inference the weight may be held quantized ({@link #useQuantized}, [out, in] as every quantized
+ * weight); {@code weight} is then null.
  */
-public final class Conv1D extends Module {
-    public final Tensor weight;
+public final class Conv1D extends Module implements QuantizableLayer {
+    public Tensor weight;
     public final Tensor bias;
     private Adapter adapter;
+    private QuantizedWeight quantized;
 
     public Conv1D(int in, int out, boolean bias, float std, SplittableRandom random) {
         this.weight = parameter("weight", Tensor.randn(random, in, out).mul(std).copy());
@@ -22,11 +26,11 @@ public final class Conv1D extends Module {
     }
 
     public int inFeatures() {
-        return weight.size(0);
+        return quantized != null ? quantized.cols() : weight.size(0);
     }
 
     public int outFeatures() {
-        return weight.size(1);
+        return quantized != null ? quantized.rows() : weight.size(1);
     }
 
     /** Attaches {@code adapter} (at most one at a time); its modules become this layer's children, in its mode. */
@@ -53,8 +57,37 @@ public final class Conv1D extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        Tensor y = x.matmul(weight);
+        Tensor y = quantized != null ? quantized.multiplyTransposed(x) : x.matmul(weight);
         y = bias == null ? y : y.add(bias);
         return adapter == null ? y : adapter.forward(x, y);
+    }
+
+    @Override
+    public Tensor weightOutIn() {
+        return weight == null ? null : weight.transpose(0, 1);
+    }
+
+    @Override
+    public boolean storesInOut() {
+        return true;
+    }
+
+    @Override
+    public void useQuantized(QuantizedWeight replacement) {
+        if (quantized != null) {
+            throw new IllegalStateException("Conv1D is already quantized");
+        }
+        if (weight.size(1) != replacement.rows() || weight.size(0) != replacement.cols()) {
+            throw new IllegalArgumentException("quantized weight [" + replacement.rows() + ", " + replacement.cols()
+                    + "] does not match the layer's [out, in] = [" + weight.size(1) + ", " + weight.size(0) + "]");
+        }
+        quantized = replacement;
+        removeParameter("weight");
+        weight = null;
+    }
+
+    @Override
+    public QuantizedWeight quantized() {
+        return quantized;
     }
 }

@@ -6,12 +6,14 @@ import java.util.SplittableRandom;
 
 /**
  * y = x·Wᵀ + b with W stored [out, in] as PyTorch does; Wᵀ is a view read in place by the matmul kernel. An
- * {@link Adapter} attached to the layer adds its path to y.
+ * {@link Adapter} attached to the layer adds its path to y. For inference W may instead be held quantized
+ * ({@link #useQuantized}); {@code weight} is then null.
  */
-public final class Linear extends Module {
-    public final Tensor weight;
+public final class Linear extends Module implements QuantizableLayer {
+    public Tensor weight;
     public final Tensor bias;
     private Adapter adapter;
+    private QuantizedWeight quantized;
 
     /** PyTorch's default initialization: U(−1/√in, 1/√in) for weight and bias. */
     public Linear(int in, int out, boolean bias, SplittableRandom random) {
@@ -27,11 +29,11 @@ public final class Linear extends Module {
     }
 
     public int inFeatures() {
-        return weight.size(1);
+        return quantized != null ? quantized.cols() : weight.size(1);
     }
 
     public int outFeatures() {
-        return weight.size(0);
+        return quantized != null ? quantized.rows() : weight.size(0);
     }
 
     /** Attaches {@code adapter} (at most one at a time); its modules become this layer's children, in its mode. */
@@ -58,8 +60,37 @@ public final class Linear extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        Tensor y = x.matmul(weight.transpose(0, 1));
+        Tensor y = quantized != null ? quantized.multiplyTransposed(x) : x.matmul(weight.transpose(0, 1));
         y = bias == null ? y : y.add(bias);
         return adapter == null ? y : adapter.forward(x, y);
+    }
+
+    @Override
+    public Tensor weightOutIn() {
+        return weight;
+    }
+
+    @Override
+    public boolean storesInOut() {
+        return false;
+    }
+
+    @Override
+    public void useQuantized(QuantizedWeight replacement) {
+        if (quantized != null) {
+            throw new IllegalStateException("Linear is already quantized");
+        }
+        if (weight.size(0) != replacement.rows() || weight.size(1) != replacement.cols()) {
+            throw new IllegalArgumentException("quantized weight [" + replacement.rows() + ", " + replacement.cols()
+                    + "] does not match the layer's [" + weight.size(0) + ", " + weight.size(1) + "]");
+        }
+        quantized = replacement;
+        removeParameter("weight");
+        weight = null;
+    }
+
+    @Override
+    public QuantizedWeight quantized() {
+        return quantized;
     }
 }

@@ -29,6 +29,13 @@ public abstract class Module {
         return value;
     }
 
+    /** Unregisters a parameter (a weight a layer now holds in another form, say quantized). */
+    protected void removeParameter(String name) {
+        if (parameters.remove(name) == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter '" + name + "'");
+        }
+    }
+
     /** Registers a child module under {@code name}; returns it. */
     protected <M extends Module> M child(String name, M module) {
         checkNewName(name);

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 DataCommand.class,
                 PlanCommand.class,
                 PeftCommand.class,
+                QuantizeCommand.class,
         })
 public final class Main implements Runnable {
 

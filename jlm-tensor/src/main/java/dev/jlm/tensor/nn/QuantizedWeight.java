@@ -121,6 +121,28 @@ public final class QuantizedWeight {
         return Tensor.of(out, rows, cols);
     }
 
+    /** A row-major [rows, cols] int8 matrix as [cols, rows] (checkpoints that store a weight [in, out]). */
+    public static byte[] transpose(byte[] values, int rows, int cols) {
+        byte[] out = new byte[values.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = values[r * cols + c];
+            }
+        }
+        return out;
+    }
+
+    /** A row-major [rows, cols] matrix of 16-bit values as [cols, rows]. */
+    public static short[] transpose(short[] values, int rows, int cols) {
+        short[] out = new short[values.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = values[r * cols + c];
+            }
+        }
+        return out;
+    }
+
     /** x [..., in] · Wᵀ → [..., out]. Inference only: there is no backward through a quantized weight. */
     public Tensor multiplyTransposed(Tensor x) {
         if (GradMode.enabled()) {

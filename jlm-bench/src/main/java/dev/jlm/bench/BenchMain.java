@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 EmbedBench.class,
                 SquadBench.class,
                 ReutersBench.class,
+                QuantizeBench.class,
         })
 public final class BenchMain implements Runnable {
 

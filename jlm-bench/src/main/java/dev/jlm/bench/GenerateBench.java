@@ -73,7 +73,7 @@ public final class GenerateBench implements Callable<Integer> {
     }
 
     /** Decoding rate after the prompt's prefill: (n − 1) tokens between the first and the last. */
-    private static double decodeRate(Gpt model, int[] prompt, Generator.Settings settings) {
+    static double decodeRate(Gpt model, int[] prompt, Generator.Settings settings) {
         long[] first = {0};
         Generator.generate(model, prompt, settings, null, id -> {
             if (first[0] == 0) {

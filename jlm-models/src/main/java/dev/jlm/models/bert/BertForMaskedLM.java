@@ -2,6 +2,7 @@ package dev.jlm.models.bert;
 
 import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
+import dev.jlm.tensor.nn.Embedding;
 import dev.jlm.tensor.nn.LayerNorm;
 import dev.jlm.tensor.nn.Linear;
 import dev.jlm.tensor.nn.Module;
@@ -40,17 +41,17 @@ public final class BertForMaskedLM extends BertPreTrainedModel {
     public static final class LmPredictionHead extends Module {
         public final PredictionHeadTransform transform;
         public final Tensor bias;
-        /** The word embedding matrix [V, H], tied (HF's {@code tie_weights}): saved once, under the embedding's name. */
-        private final Tensor decoderWeight;
+        /** The word embeddings [V, H], tied (HF's {@code tie_weights}): saved once, under the embedding's name. */
+        private final Embedding decoder;
 
         LmPredictionHead(Bert encoder, SplittableRandom random) {
             transform = child("transform", new PredictionHeadTransform(encoder.config, random));
             bias = parameter("bias", Tensor.zeros(encoder.config.vocabSize()));
-            decoderWeight = encoder.embeddings.wordEmbeddings.weight;
+            decoder = encoder.embeddings.wordEmbeddings;
         }
 
         Tensor forward(Tensor hidden) {
-            return transform.forward(hidden).matmul(decoderWeight.transpose(0, 1)).add(bias);
+            return decoder.attend(transform.forward(hidden)).add(bias);
         }
     }
 

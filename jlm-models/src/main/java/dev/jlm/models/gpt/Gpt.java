@@ -199,7 +199,7 @@ public final class Gpt extends Module {
 
     /** The LM head, tied to the token embedding: logits = h·wteᵀ. */
     public Tensor logits(Tensor hidden) {
-        return hidden.matmul(transformer.wte.weight.transpose(0, 1));
+        return transformer.wte.attend(hidden);
     }
 
     /** Logits [B, T, V] for a [B, T] batch of ids. */

@@ -28,9 +28,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Writes a weight-quantized copy of a GPT-2 or BERT model directory: every Linear / Conv1D weight as int8 (symmetric,
- * one F32 scale per output channel, {@code …weight_scale}) or as BF16 / F16, in the checkpoint's own orientation;
- * embeddings, norms and biases stay F32. config.json gains a {@code quantization_config} naming the type; the
+ * Writes a weight-quantized copy of a GPT-2 or BERT model directory: every Linear / Conv1D weight and embedding table
+ * as int8 (symmetric, one F32 scale per output channel — per vector for a table, which is also the output channel of
+ * a tied LM head — stored as {@code …weight_scale}) or as BF16 / F16, in the checkpoint's own orientation; norms and
+ * biases stay F32. config.json gains a {@code quantization_config} naming the type; the
  * tokenizer and other top-level files are copied.
  */
 public final class Quantizer {
@@ -105,6 +106,18 @@ public final class Quantizer {
             copyOtherFiles(model, out);
             return new Result(out, format, Files.size(checkpoint.weightsFile()), Files.size(out.resolve("model.safetensors")), quantized);
         }
+    }
+
+    /** Quantizes every Linear / Conv1D weight of {@code model} in memory (for inference); returns how many. */
+    public static int quantizeLayers(Module model, Format format) {
+        int count = 0;
+        for (Module module : model.namedModules().values()) {
+            if (module instanceof QuantizableLayer layer && layer.quantized() == null) {
+                layer.useQuantized(QuantizedWeight.quantize(layer.weightOutIn(), format));
+                count++;
+            }
+        }
+        return count;
     }
 
     /** One layer's weight, stored [out, in] or (Conv1D) [in, out], in {@code format}. */

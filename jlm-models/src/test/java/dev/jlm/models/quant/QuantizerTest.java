@@ -85,7 +85,7 @@ class QuantizerTest {
             Gpt loaded = Gpt.fromPretrained(out);
             long quantizedLayers = loaded.namedModules().values().stream()
                     .filter(m -> m instanceof QuantizableLayer layer && layer.quantized() != null).count();
-            assertThat(quantizedLayers).as("every Conv1D held quantized").isEqualTo(2 * 4);
+            assertThat(quantizedLayers).as("every Conv1D and both embeddings held quantized").isEqualTo(2 * 4 + 2);
         }
     }
 
@@ -113,7 +113,7 @@ class QuantizerTest {
                     }
                 }
             }
-            assertThat(result.quantizedTensors()).isEqualTo(8);
+            assertThat(result.quantizedTensors()).isEqualTo(2 * 4 + 2);
             assertThat(result.quantizedBytes()).isBetween(expected, expected + 16_384);
             assertThat(Tokenizers.load(out.toString()).vocabSize()).as("the tokenizer copied").isEqualTo(Tokenizers.load(gpt.toString()).vocabSize());
         }
@@ -165,7 +165,10 @@ class QuantizerTest {
         for (Format format : List.of(Format.INT8, Format.BF16)) {
             Path out = dir.resolve(format.name());
             Quantizer.Result result = Quantizer.quantize(fp32, format, out);
-            assertThat(result.quantizedTensors()).as("6 layers × 6 Linear").isEqualTo(36);
+            assertThat(result.quantizedTensors()).as("6 layers × 6 Linear and 3 embeddings (no pooler stored)").isEqualTo(36 + 3);
+            // Every matrix quantized; only norms, biases and the int8 scales stay F32 (≈ 1% of the int8 file).
+            assertThat((double) result.quantizedBytes() / result.originalBytes()).as("%s size ratio", format)
+                    .isLessThan(format == Format.INT8 ? 0.26 : 0.51);
             float[][] got = SentenceEmbedder.load(out).embed(sentences, 32, true);
             double worst = 1;
             for (int i = 0; i < sentences.size(); i++) {

@@ -2,7 +2,7 @@ package dev.jlm.tensor.nn;
 
 import dev.jlm.tensor.Tensor;
 
-/** A layer whose weight matrix can be held quantized for inference: {@link Linear}, GPT-2's Conv1D. */
+/** A layer whose weight matrix can be held quantized for inference: {@link Linear}, GPT-2's Conv1D, {@link Embedding}. */
 public interface QuantizableLayer {
     /** The float weight as [out, in] (a view), or null once quantized. */
     Tensor weightOutIn();

@@ -143,12 +143,34 @@ public final class QuantizedWeight {
         return out;
     }
 
-    /** x [..., in] · Wᵀ → [..., out]. Inference only: there is no backward through a quantized weight. */
-    public Tensor multiplyTransposed(Tensor x) {
+    /** Rows {@code ids} dequantized, shaped {@code shape + [cols]}: an embedding lookup. Inference only. */
+    public Tensor rows(int[] ids, int... shape) {
+        checkInference();
+        int[] outShape = Arrays.copyOf(shape, shape.length + 1);
+        outShape[shape.length] = cols;
+        Tensor out = Tensor.empty(outShape);
+        if (out.numel() != (long) ids.length * cols) {
+            throw new IllegalArgumentException(ids.length + " ids do not fill shape " + Arrays.toString(shape));
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= rows) {
+                throw new IllegalArgumentException("id " + ids[i] + " outside a table of " + rows + " rows");
+            }
+            QuantizedGemm.dequantizeRow(format, ids[i], cols, int8, halves, scales, out.data(), out.offset() + i * cols);
+        }
+        return out;
+    }
+
+    private void checkInference() {
         if (GradMode.enabled()) {
             throw new IllegalStateException("a " + format + " weight is for inference only (run under GradMode.off()); "
                     + "training on a quantized base is not supported");
         }
+    }
+
+    /** x [..., in] · Wᵀ → [..., out]. Inference only: there is no backward through a quantized weight. */
+    public Tensor multiplyTransposed(Tensor x) {
+        checkInference();
         int[] shape = x.shape();
         if (shape[shape.length - 1] != cols) {
             throw new IllegalArgumentException("input of shape " + Arrays.toString(shape) + " does not match a quantized weight of "

@@ -77,7 +77,13 @@ public final class QuantizedGemm {
                              float[] scales, float[] y, int yOff) {
         Parallel.forRange(n, k, (first, last) -> {
             float[] row = format == Format.FP16 ? rowBuffer(k) : null;
-            for (int j = first; j < last; j++) {
+            int j = first;
+            if (format == Format.INT8) {
+                for (; j <= last - 4; j += 4) {
+                    dotInt8FourRows(x, xOff, int8, j, k, scales, y, yOff + j);
+                }
+            }
+            for (; j < last; j++) {
                 y[yOff + j] = switch (format) {
                     case INT8 -> scales[j] * dotInt8(x, xOff, int8, j * k, k);
                     case BF16 -> dotBf16(x, xOff, halves, j * k, k);
@@ -90,15 +96,52 @@ public final class QuantizedGemm {
         });
     }
 
+    /** Rows j..j+3 at once: each x vector is loaded once for four weight rows. */
+    private static void dotInt8FourRows(float[] x, int xOff, byte[] w, int j, int k, float[] scales, float[] y, int yOff) {
+        int w0 = j * k;
+        int w1 = w0 + k;
+        int w2 = w1 + k;
+        int w3 = w2 + k;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            acc0 = int8Lanes(w, w0 + i).fma(xv, acc0);
+            acc1 = int8Lanes(w, w1 + i).fma(xv, acc1);
+            acc2 = int8Lanes(w, w2 + i).fma(xv, acc2);
+            acc3 = int8Lanes(w, w3 + i).fma(xv, acc3);
+        }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD);
+        float s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD);
+        float s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float xi = x[xOff + i];
+            s0 += w[w0 + i] * xi;
+            s1 += w[w1 + i] * xi;
+            s2 += w[w2 + i] * xi;
+            s3 += w[w3 + i] * xi;
+        }
+        y[yOff] = scales[j] * s0;
+        y[yOff + 1] = scales[j + 1] * s1;
+        y[yOff + 2] = scales[j + 2] * s2;
+        y[yOff + 3] = scales[j + 3] * s3;
+    }
+
+    private static FloatVector int8Lanes(byte[] w, int off) {
+        return (FloatVector) ByteVector.fromArray(B, w, off).convertShape(VectorOperators.B2F, F, 0);
+    }
+
     private static float dotInt8(float[] x, int xOff, byte[] w, int wOff, int k) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         int i = 0;
         for (; i <= k - 2 * L; i += 2 * L) {
-            FloatVector w0 = (FloatVector) ByteVector.fromArray(B, w, wOff + i).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w1 = (FloatVector) ByteVector.fromArray(B, w, wOff + i + L).convertShape(VectorOperators.B2F, F, 0);
-            acc0 = w0.fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-            acc1 = w1.fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
+            acc0 = int8Lanes(w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+            acc1 = int8Lanes(w, wOff + i + L).fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
         }
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) {
@@ -156,8 +199,7 @@ public final class QuantizedGemm {
             case INT8 -> {
                 FloatVector scale = FloatVector.broadcast(F, scales[row]);
                 for (; i <= k - L; i += L) {
-                    ((FloatVector) ByteVector.fromArray(B, int8, wOff + i).convertShape(VectorOperators.B2F, F, 0))
-                            .mul(scale).intoArray(out, outOff + i);
+                    int8Lanes(int8, wOff + i).mul(scale).intoArray(out, outOff + i);
                 }
                 for (; i < k; i++) {
                     out[outOff + i] = scales[row] * int8[wOff + i];

@@ -5,6 +5,7 @@ import dev.jlm.tensor.Tensor;
 import dev.jlm.tensor.io.SafeTensors;
 import dev.jlm.tensor.nn.Linear;
 import dev.jlm.tensor.nn.Module;
+import dev.jlm.tensor.nn.QuantizableLayer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,6 +87,10 @@ public final class LoraModel implements PeftModel {
             }
             if (name.isEmpty() || !config.targets(name)) {
                 continue;
+            }
+            if (entry.getValue() instanceof QuantizableLayer layer && layer.quantized() != null) {
+                throw new IllegalArgumentException("target module '" + name + "' holds " + layer.quantized().format()
+                        + " weights: LoRA on a quantized base is not supported (merge the adapter, then quantize)");
             }
             switch (entry.getValue()) {
                 case Linear linear -> {

@@ -10,6 +10,8 @@ import dev.jlm.models.gpt.Gpt;
 import dev.jlm.models.gpt.GptConfig;
 import dev.jlm.models.gpt.GptTrainer;
 import dev.jlm.models.gpt.Perplexity;
+import dev.jlm.models.peft.LoraConfig;
+import dev.jlm.models.peft.LoraModel;
 import dev.jlm.tensor.io.DType;
 import dev.jlm.tensor.io.SafeTensors;
 import dev.jlm.tensor.kernels.QuantizedGemm.Format;
@@ -144,6 +146,14 @@ class QuantizerTest {
         assertThatThrownBy(() -> Gpt.fromPretrained(out)).isInstanceOf(IOException.class)
                 .hasMessageContaining("quantization_config.dtype 'int3' is not one of int8, bf16, fp16");
         assertThatThrownBy(() -> Quantizer.quantize(out, Format.INT8, dir.resolve("again"))).isInstanceOf(IOException.class);
+    }
+
+    /** QLoRA is out of scope: adapting quantized layers is refused with a one-line error instead of failing later. */
+    @Test
+    void loraOnAQuantizedBaseIsRefused(@TempDir Path dir) throws IOException {
+        Gpt quantized = Gpt.fromPretrained(Quantizer.quantize(gpt, Format.INT8, dir.resolve("int8")).out());
+        assertThatThrownBy(() -> LoraModel.wrap(quantized, LoraConfig.builder().r(4).target("c_attn").fanInFanOut(true).build(), 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("LoRA on a quantized base is not supported");
     }
 
     /** Sentence embeddings of all-MiniLM-L6-v2 with int8 (and bf16) weights: cosine ≥ 0.999 to fp32 for every sentence. */

@@ -51,6 +51,16 @@ public final class F {
         }, w);
     }
 
+    // ---------------------------------------------------------------- linear maps
+
+    /**
+     * {@code x·Wᵀ + b} over the last dimension of {@code x} ([.., in] → [.., out]) for a weight stored [out, in] as
+     * PyTorch's {@code F.linear}; {@code bias} ([out]) may be null.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return MatMul.linear(x, weight, bias);
+    }
+
     // ---------------------------------------------------------------- activations
 
     /** GELU with the exact normal CDF (PyTorch's default, BERT's "gelu"). */

@@ -1,5 +1,7 @@
 package dev.jlm.tensor;
 
+import dev.jlm.tensor.kernels.Elementwise;
+import dev.jlm.tensor.kernels.Parallel;
 import dev.jlm.tensor.kernels.Sgemm;
 
 import java.util.Arrays;
@@ -123,6 +125,53 @@ final class MatMul {
                 }
             }
         }
+    }
+
+    /**
+     * {@link F#linear}: {@code x·Wᵀ + b} as one GEMM that adds the bias while it writes each output tile (no second
+     * pass over the output); backward is dX = dY·W and dW = dYᵀ·X as two GEMMs, and db the column sums of dY.
+     */
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (weight.dim() != 2 || x.dim() < 1 || x.size(-1) != weight.shape[1]) {
+            throw new IllegalArgumentException("linear: input " + Arrays.toString(x.shape) + " and weight "
+                    + Arrays.toString(weight.shape) + " (out × in) do not align");
+        }
+        int in = weight.shape[1];
+        int outFeatures = weight.shape[0];
+        if (bias != null && (bias.dim() != 1 || bias.shape[0] != outFeatures)) {
+            throw new IllegalArgumentException("linear: bias " + Arrays.toString(bias.shape) + " for " + outFeatures
+                    + " outputs");
+        }
+        Operand folded = x.dim() >= 2 ? foldRows(x) : null;
+        Tensor rows = folded != null ? x : x.contiguous();
+        int lda = folded != null ? folded.ld : in;
+        int m = x.numel() / Math.max(1, in);
+        Tensor w = weight.contiguous();
+        Tensor b = bias == null ? null : bias.contiguous();
+        int[] outShape = x.shape.clone();
+        outShape[outShape.length - 1] = outFeatures;
+        Tensor out = Tensor.output(false, outShape);
+        Sgemm.gemm(false, true, m, outFeatures, in, rows.data, rows.offset, lda, w.data, w.offset, in,
+                0f, b == null ? null : b.data, b == null ? 0 : b.offset, out.data, 0, outFeatures);
+        Tensor[] inputs = b == null ? new Tensor[] {rows, w} : new Tensor[] {rows, w, b};
+        return out.track("linear", g -> {
+            if (rows.requiresGrad()) {
+                Sgemm.gemm(false, false, m, in, outFeatures, g.data, 0, outFeatures, w.data, w.offset, in,
+                        1f, rows.gradBuffer().data, 0, in);
+            }
+            if (w.requiresGrad()) {
+                Sgemm.gemm(true, false, outFeatures, in, m, g.data, 0, outFeatures, rows.data, rows.offset, lda,
+                        1f, w.gradBuffer().data, 0, in);
+            }
+            if (b != null && b.requiresGrad()) {
+                float[] gb = b.gradBuffer().data;
+                Parallel.forRange(outFeatures, m, (start, end) -> {
+                    for (int r = 0; r < m; r++) {
+                        Elementwise.accumulate(g.data, r * outFeatures + start, gb, start, end - start);
+                    }
+                });
+            }
+        }, inputs);
     }
 
     /** A [.., m, k] tensor whose rows all sit at one stride, seen as a single [(..·m), k] matrix; else null. */

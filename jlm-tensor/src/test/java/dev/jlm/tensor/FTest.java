@@ -88,6 +88,31 @@ class FTest {
     }
 
     @Test
+    void linearIsMatmulWithTheTransposedWeightPlusBias() {
+        Tensor x = rand(1, 2, 5, 37);
+        Tensor w = rand(2, 70, 37);
+        Tensor b = rand(3, 70);
+        float[] expected = x.matmul(w.transpose(0, 1)).add(b).toArray();
+        assertThat(F.linear(x, w, b).shape()).containsExactly(2, 5, 70);
+        assertThat(F.linear(x, w, b).toArray()).containsExactly(expected, within(1e-5f));
+        assertThat(F.linear(x, w, null).toArray()).containsExactly(x.matmul(w.transpose(0, 1)).toArray(), within(1e-5f));
+        // Rows read in place from a strided view (every other column block of a wider tensor).
+        Tensor wide = rand(4, 6, 80);
+        float[] viewExpected = wide.slice(1, 3, 40).contiguous().matmul(w.transpose(0, 1)).add(b).toArray();
+        assertThat(F.linear(wide.slice(1, 3, 40), w, b).toArray()).containsExactly(viewExpected, within(1e-5f));
+        assertThatThrownBy(() -> F.linear(x, rand(5, 70, 36), b)).hasMessageContaining("do not align");
+    }
+
+    @Test
+    void gradientsOfLinear() {
+        GradCheck.check("linear", x -> F.linear(x[0], x[1], x[2]), rand(1, 2, 3, 5), rand(2, 4, 5), rand(3, 4));
+        GradCheck.check("linear no bias", x -> F.linear(x[0], x[1], null), rand(4, 3, 5), rand(5, 4, 5));
+        GradCheck.check("linear of a view", x -> F.linear(x[0].slice(1, 1, 6), x[1], x[2]), rand(6, 3, 9), rand(7, 4, 5),
+                rand(8, 4));
+        GradCheck.check("linear of a vector", x -> F.linear(x[0], x[1], x[2]), rand(9, 5), rand(10, 4, 5), rand(11, 4));
+    }
+
+    @Test
     void gradientsOfNormalizations() {
         GradCheck.check("softmax last", x -> F.softmax(x[0], -1), rand(1, 3, 19));
         GradCheck.check("softmax dim 0", x -> F.softmax(x[0], 0), rand(2, 4, 3));

@@ -1,10 +1,11 @@
 package dev.jlm.tensor.nn;
 
+import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
 
 import java.util.SplittableRandom;
 
-/** y = x·Wᵀ + b with W stored [out, in] as PyTorch does; Wᵀ is a view read in place by the matmul kernel. */
+/** y = x·Wᵀ + b with W stored [out, in] as PyTorch does; the matrix kernel reads W in place and adds b as it writes. */
 public final class Linear extends Module {
     public final Tensor weight;
     public final Tensor bias;
@@ -23,7 +24,6 @@ public final class Linear extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        Tensor y = x.matmul(weight.transpose(0, 1));
-        return bias == null ? y : y.add(bias);
+        return F.linear(x, weight, bias);
     }
 }

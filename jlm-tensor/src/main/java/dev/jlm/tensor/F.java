@@ -4,6 +4,7 @@ import dev.jlm.tensor.kernels.Activations;
 import dev.jlm.tensor.kernels.Elementwise;
 import dev.jlm.tensor.kernels.Parallel;
 import dev.jlm.tensor.kernels.Rows;
+import dev.jlm.tensor.kernels.Sgemm;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,7 +59,51 @@ public final class F {
      * PyTorch's {@code F.linear}; {@code bias} ([out]) may be null.
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        return MatMul.linear(x, weight, bias);
+        return MatMul.linear(x, weight, bias, null);
+    }
+
+    /**
+     * {@code activation(x·Wᵀ + b)}. When no gradient is recorded the activation runs inside the matrix product, on
+     * each output tile as it is written; otherwise it is the separate op (its backward needs the pre-activation).
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
+        boolean recorded = GradMode.enabled() && (x.requiresGrad() || weight.requiresGrad()
+                || (bias != null && bias.requiresGrad()));
+        return recorded ? activation.apply(linear(x, weight, bias)) : MatMul.linear(x, weight, bias, activation.kernel);
+    }
+
+    /** The element-wise activations of feed-forward layers, by Hugging Face's {@code ACT2FN} names. */
+    public enum Activation {
+        /** GELU with the exact normal CDF: {@code "gelu"}. */
+        GELU((c, off, n) -> Activations.gelu(c, off, c, off, n)),
+        /** GELU's tanh approximation: {@code "gelu_new"}. */
+        GELU_TANH((c, off, n) -> Activations.geluTanh(c, off, c, off, n)),
+        /** {@code "relu"}. */
+        RELU((c, off, n) -> Activations.relu(c, off, c, off, n));
+
+        private final Sgemm.Epilogue kernel;
+
+        Activation(Sgemm.Epilogue kernel) {
+            this.kernel = kernel;
+        }
+
+        /** The activation a config's {@code hidden_act} / {@code activation_function} names. */
+        public static Activation named(String name) {
+            return switch (name) {
+                case "gelu" -> GELU;
+                case "gelu_new" -> GELU_TANH;
+                case "relu" -> RELU;
+                default -> throw new IllegalArgumentException("activation '" + name + "' is not supported (gelu, gelu_new, relu)");
+            };
+        }
+
+        public Tensor apply(Tensor x) {
+            return switch (this) {
+                case GELU -> gelu(x);
+                case GELU_TANH -> geluTanh(x);
+                case RELU -> relu(x);
+            };
+        }
     }
 
     // ---------------------------------------------------------------- activations

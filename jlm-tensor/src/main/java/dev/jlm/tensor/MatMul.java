@@ -129,9 +129,11 @@ final class MatMul {
 
     /**
      * {@link F#linear}: {@code x·Wᵀ + b} as one GEMM that adds the bias while it writes each output tile (no second
-     * pass over the output); backward is dX = dY·W and dW = dYᵀ·X as two GEMMs, and db the column sums of dY.
+     * pass over the output); backward is dX = dY·W and dW = dYᵀ·X as two GEMMs, and db the column sums of dY. An
+     * {@code activation} kernel, run on each tile too, has no backward here: callers pass one only when no gradient
+     * is recorded.
      */
-    static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias, Sgemm.Epilogue activation) {
         if (weight.dim() != 2 || x.dim() < 1 || x.size(-1) != weight.shape[1]) {
             throw new IllegalArgumentException("linear: input " + Arrays.toString(x.shape) + " and weight "
                     + Arrays.toString(weight.shape) + " (out × in) do not align");
@@ -152,7 +154,10 @@ final class MatMul {
         outShape[outShape.length - 1] = outFeatures;
         Tensor out = Tensor.output(false, outShape);
         Sgemm.gemm(false, true, m, outFeatures, in, rows.data, rows.offset, lda, w.data, w.offset, in,
-                0f, b == null ? null : b.data, b == null ? 0 : b.offset, out.data, 0, outFeatures);
+                0f, b == null ? null : b.data, b == null ? 0 : b.offset, activation, out.data, 0, outFeatures);
+        if (activation != null) {
+            return out;
+        }
         Tensor[] inputs = b == null ? new Tensor[] {rows, w} : new Tensor[] {rows, w, b};
         return out.track("linear", g -> {
             if (rows.requiresGrad()) {

@@ -28,6 +28,11 @@ class FTest {
         assertThat(Activations.erf(0.5f)).isCloseTo(0.5204998778f, within(3e-7f));
         assertThat(Activations.erf(-1.5f)).isCloseTo(-0.9661051465f, within(3e-7f));
         assertThat(Activations.erf(3f)).isCloseTo(0.9999779095f, within(3e-7f));
+        // The rational approximation's stated bound, across its clamp at ±4.
+        for (int i = -6000; i <= 6000; i++) {
+            float v = i * 1e-3f;
+            assertThat((double) Activations.erf(v)).as("erf(%s)", v).isCloseTo(erf(v), within(4.5e-7));
+        }
     }
 
     @Test
@@ -104,7 +109,24 @@ class FTest {
     }
 
     @Test
+    void activationFusedIntoLinearMatchesTheSeparateOp() {
+        Tensor x = rand(1, 3, 7, 45);
+        Tensor w = rand(2, 100, 45);
+        Tensor b = rand(3, 100);
+        for (F.Activation activation : F.Activation.values()) {
+            float[] separate = activation.apply(F.linear(x, w, b)).toArray();
+            try (var off = GradMode.off()) {
+                assertThat(F.linear(x, w, b, activation).toArray()).as("%s", activation).containsExactly(separate, within(1e-6f));
+            }
+        }
+        assertThat(F.Activation.named("gelu_new")).isEqualTo(F.Activation.GELU_TANH);
+        assertThatThrownBy(() -> F.Activation.named("swish")).hasMessageContaining("'swish' is not supported");
+    }
+
+    @Test
     void gradientsOfLinear() {
+        GradCheck.check("linear gelu", x -> F.linear(x[0], x[1], x[2], F.Activation.GELU), rand(12, 2, 3, 5), rand(13, 4, 5),
+                rand(14, 4));
         GradCheck.check("linear", x -> F.linear(x[0], x[1], x[2]), rand(1, 2, 3, 5), rand(2, 4, 5), rand(3, 4));
         GradCheck.check("linear no bias", x -> F.linear(x[0], x[1], null), rand(4, 3, 5), rand(5, 4, 5));
         GradCheck.check("linear of a view", x -> F.linear(x[0].slice(1, 1, 6), x[1], x[2]), rand(6, 3, 9), rand(7, 4, 5),

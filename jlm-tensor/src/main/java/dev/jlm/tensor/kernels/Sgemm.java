@@ -47,32 +47,45 @@ public final class Sgemm {
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc) {
-        gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, null, 0, c, cOff, ldc);
+        gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, null, 0, null, c, cOff, ldc);
+    }
+
+    /** An element-wise function applied in place to each finished run of C, e.g. the activation after a layer. */
+    @FunctionalInterface
+    public interface Epilogue {
+        void apply(float[] c, int off, int n);
     }
 
     /**
      * {@link #gemm(boolean, boolean, int, int, int, float[], int, int, float[], int, int, float, float[], int, int)}
-     * plus {@code bias[biasOff + j]} added to every row's column j (no bias when {@code bias} is null): a linear
-     * layer's {@code x·Wᵀ + b} in one pass over C.
+     * plus {@code bias[biasOff + j]} added to every row's column j (no bias when {@code bias} is null), then
+     * {@code epilogue} (may be null) applied to the result: a layer's {@code act(x·Wᵀ + b)} while each tile of C is
+     * still in cache, with no further pass over C.
      */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                            float beta, float[] bias, int biasOff, float[] c, int cOff, int ldc) {
+                            float beta, float[] bias, int biasOff, Epilogue epilogue, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
         if (k == 0) {
             scaleC(m, n, beta, bias, biasOff, c, cOff, ldc);
+            if (epilogue != null) {
+                for (int i = 0; i < m; i++) {
+                    epilogue.apply(c, cOff + i * ldc, n);
+                }
+            }
             return;
         }
-        if (m == 1 && bias == null) {
+        if (m == 1 && bias == null && epilogue == null) {
             gemv(transA, transB, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
             return;
         }
         int threads = Parallel.insideLoop() ? 1 : (int) Math.min(Parallel.THREADS, Math.max(1, (long) m * n * k / 300_000L));
         int panels = (n + NR - 1) / NR;
         if (threads == 1) {
-            product(transA, transB, 0, m, 0, panels, n, k, a, aOff, lda, b, bOff, ldb, beta, bias, biasOff, c, cOff, ldc);
+            product(transA, transB, 0, m, 0, panels, n, k, a, aOff, lda, b, bOff, ldb, beta, bias, biasOff, epilogue,
+                    c, cOff, ldc);
             return;
         }
         // One hand-off per product. Threads split C by columns, each packing only its own panels; with too few panels
@@ -85,10 +98,11 @@ public final class Sgemm {
                 int from = (int) ((long) units * part / parts);
                 int to = (int) ((long) units * (part + 1) / parts);
                 if (splitColumns) {
-                    product(transA, transB, 0, m, from, to, n, k, a, aOff, lda, b, bOff, ldb, beta, bias, biasOff, c, cOff, ldc);
+                    product(transA, transB, 0, m, from, to, n, k, a, aOff, lda, b, bOff, ldb, beta, bias, biasOff,
+                            epilogue, c, cOff, ldc);
                 } else {
                     product(transA, transB, from * MR, Math.min(m, to * MR), 0, panels, n, k, a, aOff, lda, b, bOff, ldb,
-                            beta, bias, biasOff, c, cOff, ldc);
+                            beta, bias, biasOff, epilogue, c, cOff, ldc);
                 }
             }
         });
@@ -126,13 +140,15 @@ public final class Sgemm {
      */
     private static void product(boolean transA, boolean transB, int rowStart, int rowEnd, int panelStart, int panelEnd,
                                 int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float beta, float[] bias, int biasOff, float[] c, int cOff, int ldc) {
+                                float beta, float[] bias, int biasOff, Epilogue epilogue, float[] c, int cOff,
+                                int ldc) {
         float[] tile = TILE.get();
         int fullRowsEnd = rowStart + (rowEnd - rowStart) / MR * MR;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             float betaHere = pc == 0 ? beta : 1f;
             float[] biasHere = pc == 0 ? bias : null;
+            Epilogue epilogueHere = pc + kc == k ? epilogue : null;
             int groupPanels = Math.max(1, GROUP_FLOATS / (kc * NR));
             float[] edgeA = fullRowsEnd < rowEnd ? edgeRows(transA, a, aOff, lda, fullRowsEnd, rowEnd - fullRowsEnd, pc, kc) : null;
             for (int g = panelStart; g < panelEnd; g += groupPanels) {
@@ -158,6 +174,11 @@ public final class Sgemm {
                                 kernelRowsA(a, aOff + i * lda + pc, lda, packed, bBase, kc, tile);
                             }
                             addTile(tile, mr, nr, betaHere, biasHere, biasOff + j, c, cOff + i * ldc + j, ldc);
+                            if (epilogueHere != null) {
+                                for (int r = 0; r < mr; r++) {
+                                    epilogueHere.apply(c, cOff + (i + r) * ldc + j, nr);
+                                }
+                            }
                         }
                     }
                 }

@@ -26,4 +26,9 @@ public final class Linear extends Module {
     public Tensor forward(Tensor x) {
         return F.linear(x, weight, bias);
     }
+
+    /** {@code activation(x·Wᵀ + b)}, fused into the product when no gradient is recorded. */
+    public Tensor forward(Tensor x, F.Activation activation) {
+        return F.linear(x, weight, bias, activation);
+    }
 }

@@ -72,7 +72,7 @@ class SgemmTest {
     }
 
     @Test
-    void biasIsAddedToEveryRowOnce() {
+    void biasIsAddedToEveryRowOnceAndTheEpilogueRunsOnTheFinalValues() {
         SplittableRandom r = new SplittableRandom(2);
         for (int[] shape : new int[][] {{37, 200, 1500}, {5, 33, 9}, {300, 384, 384}}) {
             int m = shape[0], n = shape[1], k = shape[2];
@@ -82,12 +82,18 @@ class SgemmTest {
             float[] c = random(r, m * n);
             float[] expected = c.clone();
             Sgemm.reference(false, true, 0, m, n, k, a, 0, k, b, 0, k, 0.5f, expected, 0, n);
-            Sgemm.gemm(false, true, m, n, k, a, 0, k, b, 0, k, 0.5f, bias, 4, c, 0, n);
+            // An epilogue that is not linear (squaring) shows it sees each finished value once, after every K pass.
+            Sgemm.gemm(false, true, m, n, k, a, 0, k, b, 0, k, 0.5f, bias, 4, (x, off, len) -> {
+                for (int i = off; i < off + len; i++) {
+                    x[i] = x[i] * x[i];
+                }
+            }, c, 0, n);
             double tolerance = 4 * k * Math.pow(2, -23) * Math.sqrt(k) + 1e-6;
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
+                    double value = expected[i * n + j] + bias[4 + j];
                     assertThat((double) c[i * n + j]).as("C[%d][%d] of %dx%dx%d", i, j, m, n, k)
-                            .isCloseTo(expected[i * n + j] + bias[4 + j], org.assertj.core.data.Offset.offset(tolerance));
+                            .isCloseTo(value * value, org.assertj.core.data.Offset.offset(tolerance * (2 * Math.abs(value) + 1)));
                 }
             }
         }

@@ -15,6 +15,8 @@ import java.util.SplittableRandom;
  * again. Two layouts: a padded batch [B, H, T, D], and sequences packed end to end with no padding ([N, H·D] rows).
  */
 public final class Attention {
+    /** Lanes of a vector: score rows are padded to whole vectors. */
+    private static final int LANES = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private Attention() {
@@ -128,39 +130,52 @@ public final class Attention {
         seqs.forEachHead(heads, 4L * d, (b, h, bh) -> {
             int tq = seqs.queries(b);
             int tk = seqs.keys(b);
+            int ld = rowStride(tk);
             float[] p = probabilities(qh, kh, b, h, tq, tk, d, scale, causal);
             if (drop != null) {
-                float[] mask = drop.mask(bh, tq * tk);
-                Elementwise.binary(Elementwise.Op.MUL, p, 0, 1, mask, 0, 1, p, 0, tq * tk);
+                keep(p, ld, drop.mask(bh, tq * tk), tq, tk, p);
             }
-            Sgemm.gemm(false, false, tq, d, tk, p, 0, tk, vh.data(), vh.at(b, h), vh.rowStride,
+            Sgemm.gemm(false, false, tq, d, tk, p, 0, ld, vh.data(), vh.at(b, h), vh.rowStride,
                     0f, oh.data(), oh.at(b, h), oh.rowStride);
         });
         return out.track("attention", g -> backward(g, qh, kh, vh, drop, seqs, heads, d, scale, causal),
                 qh.t, kh.t, vh.t);
     }
 
-    /** The attention probabilities of head (b, h), in the calling thread's scratch [Tq × Tk]. */
+    /**
+     * Score rows are {@link #rowStride} apart: Tk rounded up to whole vectors, the padding at −∞ before the softmax
+     * (so it runs on whole vectors and the padding comes out 0) and never read by the products, which see Tk columns.
+     */
+    private static int rowStride(int tk) {
+        return (tk + LANES - 1) / LANES * LANES;
+    }
+
+    /** The attention probabilities of head (b, h), in the calling thread's scratch: Tq rows {@link #rowStride} apart. */
     private static float[] probabilities(Heads q, Heads k, int b, int h, int tq, int tk, int d, float scale,
                                          boolean causal) {
-        float[] s = scratch(0, tq * tk);
+        int ld = rowStride(tk);
+        float[] s = scratch(0, tq * ld);
         Sgemm.gemm(false, true, tq, tk, d, q.data(), q.at(b, h), q.rowStride, k.data(), k.at(b, h), k.rowStride,
-                0f, s, 0, tk);
+                0f, s, 0, ld);
         int shift = tk - tq;
         for (int i = 0; i < tq; i++) {
-            int row = i * tk;
+            int row = i * ld;
             int visible = causal ? Math.min(tk, Math.max(0, i + shift + 1)) : tk;
-            Elementwise.scale(s, row, scale, visible);
-            float max = visible == 0 ? Float.NEGATIVE_INFINITY : Rows.max(s, row, visible);
-            if (max != Float.NEGATIVE_INFINITY) {
-                float sum = Rows.expShifted(s, row, max, s, row, visible);
-                Elementwise.scale(s, row, 1f / sum, visible);
+            if (visible > 0) {
+                Arrays.fill(s, row + visible, row + ld, Float.NEGATIVE_INFINITY);
+                Rows.scaledSoftmaxInPlace(s, row, scale, ld);
             } else {
-                Arrays.fill(s, row, row + visible, 0f);
+                Arrays.fill(s, row, row + ld, 0f);
             }
-            Arrays.fill(s, row + visible, row + tk, 0f);
         }
         return s;
+    }
+
+    /** out = x ∘ mask for x's Tq×Tk values (rows ld apart, as out's) and a dense Tq×Tk dropout mask. */
+    private static void keep(float[] x, int ld, float[] mask, int tq, int tk, float[] out) {
+        for (int i = 0; i < tq; i++) {
+            Elementwise.binary(Elementwise.Op.MUL, x, i * ld, 1, mask, i * tk, 1, out, i * ld, tk);
+        }
     }
 
     /**
@@ -177,36 +192,36 @@ public final class Attention {
         seqs.forEachHead(heads, 8L * d, (b, h, bh) -> {
             int tq = seqs.queries(b);
             int tk = seqs.keys(b);
-            int n = tq * tk;
+            int ld = rowStride(tk);
             float[] p = probabilities(q, k, b, h, tq, tk, d, scale, causal);
-            float[] mask = drop == null ? null : drop.mask(bh, n);
-            float[] dp = scratch(1, n);
+            float[] mask = drop == null ? null : drop.mask(bh, tq * tk);
+            float[] dp = scratch(1, tq * ld);
             if (gv != null) {
                 float[] attended = p;
                 if (mask != null) {
-                    Elementwise.binary(Elementwise.Op.MUL, p, 0, 1, mask, 0, 1, dp, 0, n);
+                    keep(p, ld, mask, tq, tk, dp);
                     attended = dp;
                 }
-                Sgemm.gemm(true, false, tk, d, tq, attended, 0, tk, go.data(), go.at(b, h), go.rowStride,
+                Sgemm.gemm(true, false, tk, d, tq, attended, 0, ld, go.data(), go.at(b, h), go.rowStride,
                         1f, gv.data(), gv.at(b, h), gv.rowStride);
             }
             if (gq == null && gk == null) {
                 return;
             }
             Sgemm.gemm(false, true, tq, tk, d, go.data(), go.at(b, h), go.rowStride, v.data(), v.at(b, h),
-                    v.rowStride, 0f, dp, 0, tk);
+                    v.rowStride, 0f, dp, 0, ld);
             if (mask != null) {
-                Elementwise.binary(Elementwise.Op.MUL, dp, 0, 1, mask, 0, 1, dp, 0, n);
+                keep(dp, ld, mask, tq, tk, dp);
             }
             for (int i = 0; i < tq; i++) {
-                Rows.softmaxGradient(p, i * tk, dp, i * tk, scale, tk);
+                Rows.softmaxGradient(p, i * ld, dp, i * ld, scale, tk);
             }
             if (gq != null) {
-                Sgemm.gemm(false, false, tq, d, tk, dp, 0, tk, k.data(), k.at(b, h), k.rowStride,
+                Sgemm.gemm(false, false, tq, d, tk, dp, 0, ld, k.data(), k.at(b, h), k.rowStride,
                         1f, gq.data(), gq.at(b, h), gq.rowStride);
             }
             if (gk != null) {
-                Sgemm.gemm(true, false, tk, d, tq, dp, 0, tk, q.data(), q.at(b, h), q.rowStride,
+                Sgemm.gemm(true, false, tk, d, tq, dp, 0, ld, q.data(), q.at(b, h), q.rowStride,
                         1f, gk.data(), gk.at(b, h), gk.rowStride);
             }
         });

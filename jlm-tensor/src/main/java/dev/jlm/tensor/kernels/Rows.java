@@ -78,6 +78,35 @@ public final class Rows {
         Elementwise.scale(y, yOff, 1f / sum, n);
     }
 
+    /**
+     * x = softmax(scale·x) in place over one row (scale > 0), as attention needs it: one call per row of scores,
+     * the scale folded into the exponent, a partial last vector under a mask.
+     */
+    public static void scaledSoftmaxInPlace(float[] x, int off, float scale, int n) {
+        float max = max(x, off, n);
+        FloatVector shift = FloatVector.broadcast(S, -max * scale);
+        FloatVector sum = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).fma(FloatVector.broadcast(S, scale), shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            sum = sum.add(e);
+        }
+        VectorMask<Float> tail = S.indexInRange(i, n);
+        if (i < n) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i, tail).fma(FloatVector.broadcast(S, scale), shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i, tail);
+            sum = sum.add(e, tail);
+        }
+        float inverse = 1f / sum.reduceLanes(VectorOperators.ADD);
+        for (i = 0; i < S.loopBound(n); i += L) {
+            FloatVector.fromArray(S, x, off + i).mul(inverse).intoArray(x, off + i);
+        }
+        if (i < n) {
+            FloatVector.fromArray(S, x, off + i, tail).mul(inverse).intoArray(x, off + i, tail);
+        }
+    }
+
     /** dx += y ∘ (dy − Σ dy∘y), the softmax backward. */
     public static void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
         float dot = Elementwise.dot(dy, dyOff, y, yOff, n);

@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>An MR×NR register-blocked micro-kernel (8 rows × 2 vectors = 16 accumulators) multiplies 8 rows of op(A), read
  * straight from A (8 broadcasts per step, from 8 rows or from one stored row when A is transposed), by one NR-wide
- * panel of op(B) packed k-major, which is the only operand that is packed: a panel serves every row of C, so its
+ * panel of op(B) packed k-major (a last panel at most one vector wide is packed and multiplied at half width),
+ * which is the only operand that is packed: a panel serves every row of C, so its
  * packing cost is spread over m rows, while packing A would cost as much as reading it. Threads take disjoint column
  * ranges of C and pack only their own panels, so nothing is packed twice. K is blocked only beyond {@link #KC}. The
  * micro-kernel writes its tile to a scratch buffer; a separate small method adds it into C with beta and the bias,
@@ -156,7 +157,8 @@ public final class Sgemm {
                 float[] packed = packedB((groupEnd - g) * kc * NR);
                 for (int panel = g; panel < groupEnd; panel++) {
                     int j = panel * NR;
-                    packB(transB, b, bOff, ldb, pc, kc, j, Math.min(NR, n - j), packed, (panel - g) * kc * NR);
+                    int nr = Math.min(NR, n - j);
+                    packB(transB, b, bOff, ldb, pc, kc, j, nr, nr <= L ? L : NR, packed, (panel - g) * kc * NR);
                 }
                 for (int ib = rowStart; ib < rowEnd; ib += MB) {
                     int blockEnd = Math.min(rowEnd, ib + MB);
@@ -166,10 +168,22 @@ public final class Sgemm {
                         int bBase = (panel - g) * kc * NR;
                         for (int i = ib; i < blockEnd; i += MR) {
                             int mr = Math.min(MR, rowEnd - i);
+                            // A last panel at most one vector wide runs the half-width kernels.
+                            boolean half = nr <= L;
                             if (mr < MR) {
-                                kernelTransposedA(edgeA, 0, MR, packed, bBase, kc, tile);
+                                if (half) {
+                                    halfKernelTransposedA(edgeA, 0, MR, packed, bBase, kc, tile);
+                                } else {
+                                    kernelTransposedA(edgeA, 0, MR, packed, bBase, kc, tile);
+                                }
                             } else if (transA) {
-                                kernelTransposedA(a, aOff + pc * lda + i, lda, packed, bBase, kc, tile);
+                                if (half) {
+                                    halfKernelTransposedA(a, aOff + pc * lda + i, lda, packed, bBase, kc, tile);
+                                } else {
+                                    kernelTransposedA(a, aOff + pc * lda + i, lda, packed, bBase, kc, tile);
+                                }
+                            } else if (half) {
+                                halfKernelRowsA(a, aOff + i * lda + pc, lda, packed, bBase, kc, tile);
                             } else {
                                 kernelRowsA(a, aOff + i * lda + pc, lda, packed, bBase, kc, tile);
                             }
@@ -210,29 +224,32 @@ public final class Sgemm {
         return out;
     }
 
-    /** Packs op(B) rows [pc, pc+kc) × columns [j, j+nr) into one NR-wide panel: panel[p·NR + col], zero-padded. */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int j, int nr,
+    /**
+     * Packs op(B) rows [pc, pc+kc) × columns [j, j+nr) into one panel {@code width} (NR, or L for a narrow last
+     * panel) wide: panel[p·width + col], zero-padded.
+     */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int j, int nr, int width,
                               float[] out, int base) {
         if (!transB) {
             for (int p = 0; p < kc; p++) {
                 int src = bOff + (pc + p) * ldb + j;
-                int dst = base + p * NR;
+                int dst = base + p * width;
                 System.arraycopy(b, src, out, dst, nr);
-                for (int col = nr; col < NR; col++) {
+                for (int col = nr; col < width; col++) {
                     out[dst + col] = 0f;
                 }
             }
         } else {
             // op(B)(p, col) = B[col][p]: read each stored row once, scatter down the panel.
-            for (int col = 0; col < NR; col++) {
+            for (int col = 0; col < width; col++) {
                 if (col < nr) {
                     int src = bOff + (j + col) * ldb + pc;
                     for (int p = 0; p < kc; p++) {
-                        out[base + p * NR + col] = b[src + p];
+                        out[base + p * width + col] = b[src + p];
                     }
                 } else {
                     for (int p = 0; p < kc; p++) {
-                        out[base + p * NR + col] = 0f;
+                        out[base + p * width + col] = 0f;
                     }
                 }
             }
@@ -360,6 +377,79 @@ public final class Sgemm {
         c61.intoArray(tile, 13 * L);
         c70.intoArray(tile, 14 * L);
         c71.intoArray(tile, 15 * L);
+    }
+
+    /** The MR×L half-width micro-kernel of {@link #kernelRowsA}, for a last panel at most one vector wide. */
+    private static void halfKernelRowsA(float[] a, int aBase, int lda, float[] pb, int bBase, int kc, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S);
+        FloatVector c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S);
+        FloatVector c7 = FloatVector.zero(S);
+        int r0 = aBase;
+        int r1 = r0 + lda;
+        int r2 = r1 + lda;
+        int r3 = r2 + lda;
+        int r4 = r3 + lda;
+        int r5 = r4 + lda;
+        int r6 = r5 + lda;
+        int r7 = r6 + lda;
+        int bi = bBase;
+        for (int p = 0; p < kc; p++, bi += L) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            c0 = FloatVector.broadcast(S, a[r0 + p]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[r1 + p]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[r2 + p]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[r3 + p]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[r4 + p]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[r5 + p]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[r6 + p]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[r7 + p]).fma(b0, c7);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, 2 * L);
+        c2.intoArray(tile, 4 * L);
+        c3.intoArray(tile, 6 * L);
+        c4.intoArray(tile, 8 * L);
+        c5.intoArray(tile, 10 * L);
+        c6.intoArray(tile, 12 * L);
+        c7.intoArray(tile, 14 * L);
+    }
+
+    /** The MR×L half-width micro-kernel of {@link #kernelTransposedA}. */
+    private static void halfKernelTransposedA(float[] a, int aBase, int lda, float[] pb, int bBase, int kc, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S);
+        FloatVector c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S);
+        FloatVector c7 = FloatVector.zero(S);
+        int ai = aBase;
+        int bi = bBase;
+        for (int p = 0; p < kc; p++, ai += lda, bi += L) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            c0 = FloatVector.broadcast(S, a[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[ai + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[ai + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[ai + 5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[ai + 6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[ai + 7]).fma(b0, c7);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, 2 * L);
+        c2.intoArray(tile, 4 * L);
+        c3.intoArray(tile, 6 * L);
+        c4.intoArray(tile, 8 * L);
+        c5.intoArray(tile, 10 * L);
+        c6.intoArray(tile, 12 * L);
+        c7.intoArray(tile, 14 * L);
     }
 
     /** C[0..mr)[0..nr) = tile + beta·C + bias (beta 0 overwrites, so C may hold garbage; bias may be null). */

@@ -5,6 +5,9 @@ import dev.jlm.tensor.kernels.Parallel;
 import dev.jlm.tensor.kernels.Sgemm;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /** {@link Tensor#matmul}: forward and backward as strided GEMM calls that read transposed views in place. */
 final class MatMul {
@@ -131,7 +134,8 @@ final class MatMul {
      * {@link F#linear}: {@code x·Wᵀ + b} as one GEMM that adds the bias while it writes each output tile (no second
      * pass over the output); backward is dX = dY·W and dW = dYᵀ·X as two GEMMs, and db the column sums of dY. An
      * {@code activation} kernel, run on each tile too, has no backward here: callers pass one only when no gradient
-     * is recorded.
+     * is recorded. When none is, the weight is packed once for the matrix kernel and the packed copy is reused for as
+     * long as the weight's {@link Tensor#version()} stays the same, so inference never packs a layer twice.
      */
     static Tensor linear(Tensor x, Tensor weight, Tensor bias, Sgemm.Epilogue activation) {
         if (weight.dim() != 2 || x.dim() < 1 || x.size(-1) != weight.shape[1]) {
@@ -153,8 +157,16 @@ final class MatMul {
         int[] outShape = x.shape.clone();
         outShape[outShape.length - 1] = outFeatures;
         Tensor out = Tensor.output(false, outShape);
+        float[] biasData = b == null ? null : b.data;
+        int biasOff = b == null ? 0 : b.offset;
+        boolean recorded = GradMode.enabled() && (rows.requiresGrad() || w.requiresGrad() || (b != null && b.requiresGrad()));
+        if (!recorded && w == weight) {
+            Sgemm.gemm(m, rows.data, rows.offset, lda, packed(w), 0f, biasData, biasOff, activation, out.data, 0,
+                    outFeatures);
+            return out;
+        }
         Sgemm.gemm(false, true, m, outFeatures, in, rows.data, rows.offset, lda, w.data, w.offset, in,
-                0f, b == null ? null : b.data, b == null ? 0 : b.offset, activation, out.data, 0, outFeatures);
+                0f, biasData, biasOff, activation, out.data, 0, outFeatures);
         if (activation != null) {
             return out;
         }
@@ -177,6 +189,26 @@ final class MatMul {
                 });
             }
         }, inputs);
+    }
+
+    /** A weight packed for the matrix kernel, with the version of the weight it was packed from. */
+    private record PackedWeight(int version, Sgemm.Packed packed) {
+    }
+
+    /** Packed weights by weight tensor (identity; an entry goes when its weight is collected). */
+    private static final Map<Tensor, PackedWeight> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** {@code weight} [out, in] (contiguous) packed as the transposed B of x·Wᵀ, from the cache while it is current. */
+    private static Sgemm.Packed packed(Tensor weight) {
+        PackedWeight cached = PACKED.get(weight);
+        if (cached != null && cached.version == weight.version()) {
+            return cached.packed;
+        }
+        int version = weight.version();
+        int in = weight.shape[1];
+        Sgemm.Packed packed = Sgemm.pack(true, in, weight.shape[0], weight.data, weight.offset, in);
+        PACKED.put(weight, new PackedWeight(version, packed));
+        return packed;
     }
 
     /** A [.., m, k] tensor whose rows all sit at one stride, seen as a single [(..·m), k] matrix; else null. */

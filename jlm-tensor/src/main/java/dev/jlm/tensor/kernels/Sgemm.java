@@ -66,6 +66,61 @@ public final class Sgemm {
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] bias, int biasOff, Epilogue epilogue, float[] c, int cOff, int ldc) {
+        multiply(transA, m, n, k, a, aOff, lda, new Operand(transB, b, bOff, ldb, null), beta, bias, biasOff, epilogue,
+                c, cOff, ldc);
+    }
+
+    /**
+     * op(B) packed once in the layout the kernels read, for a B that many products multiply — a layer's weight in
+     * inference — so that no product packs it again. The packed copy does not follow later changes to B.
+     */
+    public static final class Packed {
+        private final float[] panels;
+        private final int k;
+        private final int n;
+        private final int panelCount;
+
+        private Packed(float[] panels, int k, int n) {
+            this.panels = panels;
+            this.k = k;
+            this.n = n;
+            this.panelCount = (n + NR - 1) / NR;
+        }
+
+        /** Where panel {@code panel} of the K slice starting at row {@code pc} begins. */
+        private int offset(int pc, int panel) {
+            return pc * panelCount * NR + panel * Math.min(KC, k - pc) * NR;
+        }
+    }
+
+    /** op(B)[k×n] packed once: B is stored n×k when {@code transB} (a linear layer's weight), else k×n. */
+    public static Packed pack(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        int panels = (n + NR - 1) / NR;
+        Packed packed = new Packed(new float[k * panels * NR], k, n);
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int panel = 0; panel < panels; panel++) {
+                int j = panel * NR;
+                int nr = Math.min(NR, n - j);
+                packB(transB, b, bOff, ldb, pc, kc, j, nr, nr <= L ? L : NR, packed.panels, packed.offset(pc, panel));
+            }
+        }
+        return packed;
+    }
+
+    /** C[m×n] = A[m×k]·B + beta·C + bias, then the epilogue, for a B packed beforehand (A row-major, row stride lda). */
+    public static void gemm(int m, float[] a, int aOff, int lda, Packed b, float beta, float[] bias, int biasOff,
+                            Epilogue epilogue, float[] c, int cOff, int ldc) {
+        multiply(false, m, b.n, b.k, a, aOff, lda, new Operand(false, null, 0, 0, b), beta, bias, biasOff, epilogue,
+                c, cOff, ldc);
+    }
+
+    /** B as the kernels get it: stored (and packed by each product), or packed beforehand. */
+    private record Operand(boolean trans, float[] data, int off, int ld, Packed packed) {
+    }
+
+    private static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, Operand b,
+                                 float beta, float[] bias, int biasOff, Epilogue epilogue, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -78,15 +133,14 @@ public final class Sgemm {
             }
             return;
         }
-        if (m == 1 && bias == null && epilogue == null) {
-            gemv(transA, transB, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
+        if (m == 1 && bias == null && epilogue == null && b.packed == null) {
+            gemv(transA, b.trans, n, k, a, aOff, lda, b.data, b.off, b.ld, beta, c, cOff);
             return;
         }
         int threads = Parallel.insideLoop() ? 1 : (int) Math.min(Parallel.THREADS, Math.max(1, (long) m * n * k / 300_000L));
         int panels = (n + NR - 1) / NR;
         if (threads == 1) {
-            product(transA, transB, 0, m, 0, panels, n, k, a, aOff, lda, b, bOff, ldb, beta, bias, biasOff, epilogue,
-                    c, cOff, ldc);
+            product(transA, 0, m, 0, panels, n, k, a, aOff, lda, b, beta, bias, biasOff, epilogue, c, cOff, ldc);
             return;
         }
         // One hand-off per product. Threads split C by columns, each packing only its own panels; with too few panels
@@ -99,11 +153,10 @@ public final class Sgemm {
                 int from = (int) ((long) units * part / parts);
                 int to = (int) ((long) units * (part + 1) / parts);
                 if (splitColumns) {
-                    product(transA, transB, 0, m, from, to, n, k, a, aOff, lda, b, bOff, ldb, beta, bias, biasOff,
-                            epilogue, c, cOff, ldc);
+                    product(transA, 0, m, from, to, n, k, a, aOff, lda, b, beta, bias, biasOff, epilogue, c, cOff, ldc);
                 } else {
-                    product(transA, transB, from * MR, Math.min(m, to * MR), 0, panels, n, k, a, aOff, lda, b, bOff, ldb,
-                            beta, bias, biasOff, epilogue, c, cOff, ldc);
+                    product(transA, from * MR, Math.min(m, to * MR), 0, panels, n, k, a, aOff, lda, b, beta, bias,
+                            biasOff, epilogue, c, cOff, ldc);
                 }
             }
         });
@@ -137,12 +190,12 @@ public final class Sgemm {
 
     /**
      * Rows [rowStart, rowEnd) × panels [panelStart, panelEnd) of C on the calling thread: for each group of panels and
-     * each KC-deep slice of K, the group is packed once and swept by row blocks of MB rows, 8 rows at a time.
+     * each KC-deep slice of K, the group is packed once (unless B came packed) and swept by row blocks of MB rows,
+     * 8 rows at a time.
      */
-    private static void product(boolean transA, boolean transB, int rowStart, int rowEnd, int panelStart, int panelEnd,
-                                int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float beta, float[] bias, int biasOff, Epilogue epilogue, float[] c, int cOff,
-                                int ldc) {
+    private static void product(boolean transA, int rowStart, int rowEnd, int panelStart, int panelEnd, int n, int k,
+                                float[] a, int aOff, int lda, Operand b, float beta, float[] bias, int biasOff,
+                                Epilogue epilogue, float[] c, int cOff, int ldc) {
         float[] tile = TILE.get();
         int fullRowsEnd = rowStart + (rowEnd - rowStart) / MR * MR;
         for (int pc = 0; pc < k; pc += KC) {
@@ -154,18 +207,18 @@ public final class Sgemm {
             float[] edgeA = fullRowsEnd < rowEnd ? edgeRows(transA, a, aOff, lda, fullRowsEnd, rowEnd - fullRowsEnd, pc, kc) : null;
             for (int g = panelStart; g < panelEnd; g += groupPanels) {
                 int groupEnd = Math.min(panelEnd, g + groupPanels);
-                float[] packed = packedB((groupEnd - g) * kc * NR);
-                for (int panel = g; panel < groupEnd; panel++) {
+                float[] packed = b.packed != null ? b.packed.panels : packedB((groupEnd - g) * kc * NR);
+                for (int panel = g; b.packed == null && panel < groupEnd; panel++) {
                     int j = panel * NR;
                     int nr = Math.min(NR, n - j);
-                    packB(transB, b, bOff, ldb, pc, kc, j, nr, nr <= L ? L : NR, packed, (panel - g) * kc * NR);
+                    packB(b.trans, b.data, b.off, b.ld, pc, kc, j, nr, nr <= L ? L : NR, packed, (panel - g) * kc * NR);
                 }
                 for (int ib = rowStart; ib < rowEnd; ib += MB) {
                     int blockEnd = Math.min(rowEnd, ib + MB);
                     for (int panel = g; panel < groupEnd; panel++) {
                         int j = panel * NR;
                         int nr = Math.min(NR, n - j);
-                        int bBase = (panel - g) * kc * NR;
+                        int bBase = b.packed != null ? b.packed.offset(pc, panel) : (panel - g) * kc * NR;
                         for (int i = ib; i < blockEnd; i += MR) {
                             int mr = Math.min(MR, rowEnd - i);
                             // A last panel at most one vector wide runs the half-width kernels.

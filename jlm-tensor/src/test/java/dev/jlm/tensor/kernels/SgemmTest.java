@@ -100,6 +100,25 @@ class SgemmTest {
     }
 
     @Test
+    void prepackedOperandGivesTheSameProducts() {
+        SplittableRandom r = new SplittableRandom(3);
+        // Deeper than one K pass, a narrow last panel, one row, and rows that are not a multiple of the kernel's.
+        for (int[] shape : new int[][] {{37, 200, 1500}, {1, 33, 9}, {300, 384, 384}, {20, 16, 5}}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                int m = shape[0], n = shape[1], k = shape[2];
+                float[] a = random(r, m * k);
+                float[] b = random(r, n * k);
+                float[] bias = random(r, n);
+                float[] perCall = new float[m * n];
+                float[] prepacked = new float[m * n];
+                Sgemm.gemm(false, tb, m, n, k, a, 0, k, b, 0, tb ? k : n, 0f, bias, 0, null, perCall, 0, n);
+                Sgemm.gemm(m, a, 0, k, Sgemm.pack(tb, k, n, b, 0, tb ? k : n), 0f, bias, 0, null, prepacked, 0, n);
+                assertThat(prepacked).as("%dx%dx%d tb=%s", m, n, k, tb).containsExactly(perCall);
+            }
+        }
+    }
+
+    @Test
     void batchedWithSharedOperand() {
         SplittableRandom r = new SplittableRandom(1);
         int batch = 5, m = 12, n = 19, k = 23;

@@ -288,7 +288,7 @@ public final class Attention {
 
         /**
          * Runs {@code body} over every (sequence, head) pair, in contiguous runs of pairs whose costs (Tq·Tk·D times
-         * {@code costPerScore}) are about equal — one run per thread, or inline when the whole is too small to share.
+         * {@code costPerScore}) are about equal — a few per thread, or inline when the whole is too small to share.
          */
         void forEachHead(int heads, long costPerScore, HeadBody body) {
             int pairs = count * heads;
@@ -298,7 +298,8 @@ public final class Attention {
                 prefix[bh + 1] = prefix[bh] + (long) queries(b) * keys(b) * costPerScore;
             }
             long total = prefix[pairs];
-            int runs = (int) Math.max(1, Math.min(Math.min(Parallel.THREADS, pairs), total / 32_768));
+            int runs = (int) Math.max(1, Math.min(Math.min((long) Parallel.THREADS * Parallel.PARTS_PER_THREAD, pairs),
+                    total / 32_768));
             Parallel.forChunks(runs, runs, (first, last) -> {
                 for (int run = first; run < last; run++) {
                     int from = firstPairFrom(prefix, total * run / runs);

@@ -143,11 +143,12 @@ public final class Sgemm {
             product(transA, 0, m, 0, panels, n, k, a, aOff, lda, b, beta, bias, biasOff, epilogue, c, cOff, ldc);
             return;
         }
-        // One hand-off per product. Threads split C by columns, each packing only its own panels; with too few panels
-        // to share they split rows instead, and each packs the (few) panels again.
-        boolean splitColumns = panels >= 2 * threads;
+        // One hand-off per product, cut into parts that the threads take as they come free. A packed B is shared, so
+        // the parts are bands of rows; otherwise threads split C by columns, each packing only its own panels, and
+        // with too few panels to share they split rows into one band each, each packing the (few) panels again.
+        boolean splitColumns = b.packed == null && panels >= 2 * threads;
         int units = splitColumns ? panels : (m + MR - 1) / MR;
-        int parts = Math.min(threads, units);
+        int parts = Math.min(units, splitColumns || b.packed != null ? threads * Parallel.PARTS_PER_THREAD : threads);
         Parallel.forChunks(parts, parts, (first, last) -> {
             for (int part = first; part < last; part++) {
                 int from = (int) ((long) units * part / parts);
@@ -542,7 +543,8 @@ public final class Sgemm {
         }
     }
 
-    private static final ThreadLocal<float[]> GEMV_PARTIAL = ThreadLocal.withInitial(() -> new float[0]);
+    /** The calling thread's partial rows of a GEMV, one per chunk (whichever thread runs the chunk). */
+    private static final ThreadLocal<float[][]> GEMV_PARTIALS = ThreadLocal.withInitial(() -> new float[0][]);
 
     /**
      * One row of A times op(B), which is memory-bound: B must stream through in storage order. With B stored
@@ -580,18 +582,13 @@ public final class Sgemm {
             return;
         }
         int parts = parallel ? Math.min(Parallel.THREADS, k) : 1;
-        float[][] partials = new float[parts][];
+        float[][] partials = partialRows(parts, n);
         Parallel.ChunkBody rows = (chunk, s, e) -> {
-            float[] partial = GEMV_PARTIAL.get();
-            if (partial.length < n) {
-                partial = new float[n];
-                GEMV_PARTIAL.set(partial);
-            }
+            float[] partial = partials[chunk];
             java.util.Arrays.fill(partial, 0, n, 0f);
             for (int p = s; p < e; p++) {
                 Elementwise.accumulateScaled(b, bOff + p * ldb, x[xOff + p], partial, 0, n);
             }
-            partials[chunk] = partial;
         };
         if (parts > 1) {
             Parallel.forChunksIndexed(k, parts, rows);
@@ -607,6 +604,15 @@ public final class Sgemm {
         for (int i = 1; i < parts; i++) {
             Elementwise.accumulate(partials[i], 0, c, cOff, n);
         }
+    }
+
+    private static float[][] partialRows(int parts, int n) {
+        float[][] rows = GEMV_PARTIALS.get();
+        if (rows.length < parts || rows[0].length < n) {
+            rows = new float[Math.max(parts, rows.length)][Math.max(n, rows.length == 0 ? 0 : rows[0].length)];
+            GEMV_PARTIALS.set(rows);
+        }
+        return rows;
     }
 
     /** Scalar reference over rows [rowStart, rowEnd) of C: the ground truth in kernel tests. */

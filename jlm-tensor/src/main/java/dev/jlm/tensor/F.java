@@ -284,6 +284,38 @@ public final class F {
         }, in);
     }
 
+    /**
+     * {@code layerNorm(x + residual)}: a post-norm block's residual connection and normalization. When no gradient
+     * is recorded the sum is never stored: each row is added and normalized while it is in cache (ONNX Runtime's
+     * SkipLayerNormalization); otherwise it is the two ops.
+     */
+    public static Tensor layerNorm(Tensor x, Tensor residual, Tensor weight, Tensor bias, float eps) {
+        boolean recorded = GradMode.enabled() && (x.requiresGrad() || residual.requiresGrad()
+                || (weight != null && weight.requiresGrad()) || (bias != null && bias.requiresGrad()));
+        if (recorded || !Arrays.equals(x.shape, residual.shape)) {
+            return layerNorm(x.add(residual), weight, bias, eps);
+        }
+        Tensor a = x.contiguous();
+        Tensor r = residual.contiguous();
+        int n = a.shape[a.dim() - 1];
+        int rows = a.numel() / Math.max(1, n);
+        if ((weight != null && weight.numel() != n) || (bias != null && bias.numel() != n)) {
+            throw new IllegalArgumentException("layer norm over " + n + " features needs weight and bias of size " + n);
+        }
+        float[] wd = weight == null ? null : weight.toArray();
+        float[] bd = bias == null ? null : bias.toArray();
+        Tensor out = Tensor.output(false, a.shape.clone());
+        Parallel.forRange(rows, 12L * n, (s, e) -> {
+            float[] stats = new float[2];
+            for (int row = s; row < e; row++) {
+                Elementwise.binary(Elementwise.Op.ADD, a.data, a.offset + row * n, 1, r.data, r.offset + row * n, 1,
+                        out.data, row * n, n);
+                Rows.layerNorm(out.data, row * n, wd, bd, eps, out.data, row * n, n, stats, 0);
+            }
+        });
+        return out;
+    }
+
     /** Layer normalization over the last dimension; {@code weight} and {@code bias} ([D]) may be null. */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         Tensor in = x.contiguous();

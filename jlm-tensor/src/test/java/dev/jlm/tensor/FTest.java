@@ -135,6 +135,22 @@ class FTest {
     }
 
     @Test
+    void residualLayerNormIsTheNormOfTheSum() {
+        Tensor x = rand(40, 3, 5, 37);
+        Tensor residual = rand(41, 3, 5, 37);
+        Tensor w = rand(42, 37);
+        Tensor b = rand(43, 37);
+        float[] twoOps = F.layerNorm(x.add(residual), w, b, 1e-5f).toArray();
+        try (var off = GradMode.off()) {
+            assertThat(F.layerNorm(x, residual, w, b, 1e-5f).toArray()).containsExactly(twoOps, within(1e-6f));
+            assertThat(F.layerNorm(x, residual, null, null, 1e-5f).toArray())
+                    .containsExactly(F.layerNorm(x.add(residual), null, null, 1e-5f).toArray(), within(1e-6f));
+        }
+        GradCheck.check("residual layerNorm", t -> F.layerNorm(t[0], t[1], t[2], t[3], 1e-5f), rand(44, 2, 9), rand(45, 2, 9),
+                rand(46, 9), rand(47, 9));
+    }
+
+    @Test
     void gradientsOfNormalizations() {
         GradCheck.check("softmax last", x -> F.softmax(x[0], -1), rand(1, 3, 19));
         GradCheck.check("softmax dim 0", x -> F.softmax(x[0], 0), rand(2, 4, 3));

@@ -193,7 +193,7 @@ public final class Bert extends BertPreTrainedModel {
         }
 
         Tensor forward(Tensor context, Tensor input) {
-            return layerNorm.forward(input.add(dropout.forward(dense.forward(context))));
+            return layerNorm.forward(dropout.forward(dense.forward(context)), input);
         }
     }
 
@@ -225,7 +225,7 @@ public final class Bert extends BertPreTrainedModel {
         }
 
         Tensor forward(Tensor inner, Tensor input) {
-            return layerNorm.forward(input.add(dropout.forward(dense.forward(inner))));
+            return layerNorm.forward(dropout.forward(dense.forward(inner)), input);
         }
     }
 

@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * which is the only operand that is packed: a panel serves every row of C, so its
  * packing cost is spread over m rows, while packing A would cost as much as reading it. Threads take disjoint column
  * ranges of C and pack only their own panels, so nothing is packed twice. K is blocked only beyond {@link #KC}. The
- * micro-kernel writes its tile to a scratch buffer; a separate small method adds it into C with beta and the bias,
- * so edge tiles never reach the hot loop. Matrix-vector products (one row of A) take a bandwidth-bound path instead.
+ * micro-kernel writes a whole tile of a product that overwrites C straight into C with the bias; edge tiles and
+ * products that accumulate (beta ≠ 0, later K slices) go through a scratch tile that a separate small method adds
+ * into C, so they never reach the hot loop. Matrix-vector products (one row of A) take a bandwidth-bound path instead.
  */
 public final class Sgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -222,26 +223,36 @@ public final class Sgemm {
                         int bBase = b.packed != null ? b.packed.offset(pc, panel) : (panel - g) * kc * NR;
                         for (int i = ib; i < blockEnd; i += MR) {
                             int mr = Math.min(MR, rowEnd - i);
-                            // A last panel at most one vector wide runs the half-width kernels.
+                            // A last panel at most one vector wide runs the half-width kernels. A whole tile of a
+                            // product that overwrites C goes straight from the registers into C, bias included.
                             boolean half = nr <= L;
+                            boolean direct = mr == MR && nr == NR && betaHere == 0f;
+                            float[] out = direct ? c : tile;
+                            int outBase = direct ? cOff + i * ldc + j : 0;
+                            int ldo = direct ? ldc : NR;
+                            float[] kernelBias = direct ? biasHere : null;
                             if (mr < MR) {
                                 if (half) {
                                     halfKernelTransposedA(edgeA, 0, MR, packed, bBase, kc, tile);
                                 } else {
-                                    kernelTransposedA(edgeA, 0, MR, packed, bBase, kc, tile);
+                                    kernelTransposedA(edgeA, 0, MR, packed, bBase, kc, null, 0, tile, 0, NR);
                                 }
                             } else if (transA) {
                                 if (half) {
                                     halfKernelTransposedA(a, aOff + pc * lda + i, lda, packed, bBase, kc, tile);
                                 } else {
-                                    kernelTransposedA(a, aOff + pc * lda + i, lda, packed, bBase, kc, tile);
+                                    kernelTransposedA(a, aOff + pc * lda + i, lda, packed, bBase, kc, kernelBias,
+                                            biasOff + j, out, outBase, ldo);
                                 }
                             } else if (half) {
                                 halfKernelRowsA(a, aOff + i * lda + pc, lda, packed, bBase, kc, tile);
                             } else {
-                                kernelRowsA(a, aOff + i * lda + pc, lda, packed, bBase, kc, tile);
+                                kernelRowsA(a, aOff + i * lda + pc, lda, packed, bBase, kc, kernelBias, biasOff + j,
+                                        out, outBase, ldo);
                             }
-                            addTile(tile, mr, nr, betaHere, biasHere, biasOff + j, c, cOff + i * ldc + j, ldc);
+                            if (!direct) {
+                                addTile(tile, mr, nr, betaHere, biasHere, biasOff + j, c, cOff + i * ldc + j, ldc);
+                            }
                             if (epilogueHere != null) {
                                 for (int r = 0; r < mr; r++) {
                                     epilogueHere.apply(c, cOff + (i + r) * ldc + j, nr);
@@ -310,8 +321,9 @@ public final class Sgemm {
         }
     }
 
-    /** The MR×NR micro-kernel over rows of a row-major A (8 rows lda apart): tile = Σ_p A[·][p] ⊗ panel[p]. */
-    private static void kernelRowsA(float[] a, int aBase, int lda, float[] pb, int bBase, int kc, float[] tile) {
+    /** The MR×NR micro-kernel over rows of a row-major A (8 rows lda apart): out rows (ldo apart) = Σ_p A[·][p] ⊗ panel[p] + bias (none when null). */
+    private static void kernelRowsA(float[] a, int aBase, int lda, float[] pb, int bBase, int kc, float[] bias,
+                       int biasOff, float[] out, int outBase, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -357,26 +369,29 @@ public final class Sgemm {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, 1 * L);
-        c10.intoArray(tile, 2 * L);
-        c11.intoArray(tile, 3 * L);
-        c20.intoArray(tile, 4 * L);
-        c21.intoArray(tile, 5 * L);
-        c30.intoArray(tile, 6 * L);
-        c31.intoArray(tile, 7 * L);
-        c40.intoArray(tile, 8 * L);
-        c41.intoArray(tile, 9 * L);
-        c50.intoArray(tile, 10 * L);
-        c51.intoArray(tile, 11 * L);
-        c60.intoArray(tile, 12 * L);
-        c61.intoArray(tile, 13 * L);
-        c70.intoArray(tile, 14 * L);
-        c71.intoArray(tile, 15 * L);
+        FloatVector bias0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasOff);
+        FloatVector bias1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasOff + L);
+        c00.add(bias0).intoArray(out, outBase);
+        c01.add(bias1).intoArray(out, outBase + L);
+        c10.add(bias0).intoArray(out, outBase + 1 * ldo);
+        c11.add(bias1).intoArray(out, outBase + 1 * ldo + L);
+        c20.add(bias0).intoArray(out, outBase + 2 * ldo);
+        c21.add(bias1).intoArray(out, outBase + 2 * ldo + L);
+        c30.add(bias0).intoArray(out, outBase + 3 * ldo);
+        c31.add(bias1).intoArray(out, outBase + 3 * ldo + L);
+        c40.add(bias0).intoArray(out, outBase + 4 * ldo);
+        c41.add(bias1).intoArray(out, outBase + 4 * ldo + L);
+        c50.add(bias0).intoArray(out, outBase + 5 * ldo);
+        c51.add(bias1).intoArray(out, outBase + 5 * ldo + L);
+        c60.add(bias0).intoArray(out, outBase + 6 * ldo);
+        c61.add(bias1).intoArray(out, outBase + 6 * ldo + L);
+        c70.add(bias0).intoArray(out, outBase + 7 * ldo);
+        c71.add(bias1).intoArray(out, outBase + 7 * ldo + L);
     }
 
     /** The MR×NR micro-kernel when op(A)ᵀ is stored (the 8 values of step p are adjacent, steps lda apart). */
-    private static void kernelTransposedA(float[] a, int aBase, int lda, float[] pb, int bBase, int kc, float[] tile) {
+    private static void kernelTransposedA(float[] a, int aBase, int lda, float[] pb, int bBase, int kc, float[] bias,
+                             int biasOff, float[] out, int outBase, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -415,22 +430,24 @@ public final class Sgemm {
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, 1 * L);
-        c10.intoArray(tile, 2 * L);
-        c11.intoArray(tile, 3 * L);
-        c20.intoArray(tile, 4 * L);
-        c21.intoArray(tile, 5 * L);
-        c30.intoArray(tile, 6 * L);
-        c31.intoArray(tile, 7 * L);
-        c40.intoArray(tile, 8 * L);
-        c41.intoArray(tile, 9 * L);
-        c50.intoArray(tile, 10 * L);
-        c51.intoArray(tile, 11 * L);
-        c60.intoArray(tile, 12 * L);
-        c61.intoArray(tile, 13 * L);
-        c70.intoArray(tile, 14 * L);
-        c71.intoArray(tile, 15 * L);
+        FloatVector bias0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasOff);
+        FloatVector bias1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, biasOff + L);
+        c00.add(bias0).intoArray(out, outBase);
+        c01.add(bias1).intoArray(out, outBase + L);
+        c10.add(bias0).intoArray(out, outBase + 1 * ldo);
+        c11.add(bias1).intoArray(out, outBase + 1 * ldo + L);
+        c20.add(bias0).intoArray(out, outBase + 2 * ldo);
+        c21.add(bias1).intoArray(out, outBase + 2 * ldo + L);
+        c30.add(bias0).intoArray(out, outBase + 3 * ldo);
+        c31.add(bias1).intoArray(out, outBase + 3 * ldo + L);
+        c40.add(bias0).intoArray(out, outBase + 4 * ldo);
+        c41.add(bias1).intoArray(out, outBase + 4 * ldo + L);
+        c50.add(bias0).intoArray(out, outBase + 5 * ldo);
+        c51.add(bias1).intoArray(out, outBase + 5 * ldo + L);
+        c60.add(bias0).intoArray(out, outBase + 6 * ldo);
+        c61.add(bias1).intoArray(out, outBase + 6 * ldo + L);
+        c70.add(bias0).intoArray(out, outBase + 7 * ldo);
+        c71.add(bias1).intoArray(out, outBase + 7 * ldo + L);
     }
 
     /** The MR×L half-width micro-kernel of {@link #kernelRowsA}, for a last panel at most one vector wide. */

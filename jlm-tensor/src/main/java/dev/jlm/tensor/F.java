@@ -37,13 +37,17 @@ public final class F {
         int dim = w.shape[1];
         int[] outShape = Arrays.copyOf(shape, shape.length + 1);
         outShape[shape.length] = dim;
-        Tensor out = Tensor.output(false, outShape);
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) {
-                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of " + vocab);
+        for (int id : ids) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + vocab);
             }
-            System.arraycopy(w.data, w.offset + ids[i] * dim, out.data, i * dim, dim);
         }
+        Tensor out = Tensor.output(false, outShape);
+        Parallel.forRange(ids.length, dim, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                System.arraycopy(w.data, w.offset + ids[i] * dim, out.data, i * dim, dim);
+            }
+        });
         return out.track("embedding", g -> {
             float[] gw = w.gradBuffer().data;
             for (int i = 0; i < ids.length; i++) {

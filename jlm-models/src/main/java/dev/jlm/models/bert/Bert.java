@@ -309,7 +309,8 @@ public final class Bert extends BertPreTrainedModel {
                 weights[b * t + j] = real ? 1f / count : 0f;
             }
         }
-        return hidden.mul(Tensor.of(weights, batch, t, 1)).sum(1, false);
+        // Each sequence's weights [1, T] times its states [T, H]: one batched product.
+        return Tensor.of(weights, batch, 1, t).matmul(hidden).reshape(batch, -1);
     }
 
     // ---------------------------------------------------------------- checkpoints

@@ -4,6 +4,7 @@ import dev.jlm.tensor.kernels.Activations;
 import dev.jlm.tensor.kernels.Elementwise;
 import dev.jlm.tensor.kernels.Parallel;
 import dev.jlm.tensor.kernels.Rows;
+import dev.jlm.tensor.kernels.Sgemm;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,19 +37,77 @@ public final class F {
         int dim = w.shape[1];
         int[] outShape = Arrays.copyOf(shape, shape.length + 1);
         outShape[shape.length] = dim;
-        Tensor out = Tensor.output(false, outShape);
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) {
-                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of " + vocab);
+        for (int id : ids) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + vocab);
             }
-            System.arraycopy(w.data, w.offset + ids[i] * dim, out.data, i * dim, dim);
         }
+        Tensor out = Tensor.output(false, outShape);
+        Parallel.forRange(ids.length, dim, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                System.arraycopy(w.data, w.offset + ids[i] * dim, out.data, i * dim, dim);
+            }
+        });
         return out.track("embedding", g -> {
             float[] gw = w.gradBuffer().data;
             for (int i = 0; i < ids.length; i++) {
                 Elementwise.accumulate(g.data, i * dim, gw, ids[i] * dim, dim);
             }
         }, w);
+    }
+
+    // ---------------------------------------------------------------- linear maps
+
+    /**
+     * {@code x·Wᵀ + b} over the last dimension of {@code x} ([.., in] → [.., out]) for a weight stored [out, in] as
+     * PyTorch's {@code F.linear}; {@code bias} ([out]) may be null.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return MatMul.linear(x, weight, bias, null);
+    }
+
+    /**
+     * {@code activation(x·Wᵀ + b)}. When no gradient is recorded the activation runs inside the matrix product, on
+     * each output tile as it is written; otherwise it is the separate op (its backward needs the pre-activation).
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
+        boolean recorded = GradMode.enabled() && (x.requiresGrad() || weight.requiresGrad()
+                || (bias != null && bias.requiresGrad()));
+        return recorded ? activation.apply(linear(x, weight, bias)) : MatMul.linear(x, weight, bias, activation.kernel);
+    }
+
+    /** The element-wise activations of feed-forward layers, by Hugging Face's {@code ACT2FN} names. */
+    public enum Activation {
+        /** GELU with the exact normal CDF: {@code "gelu"}. */
+        GELU((c, off, n) -> Activations.gelu(c, off, c, off, n)),
+        /** GELU's tanh approximation: {@code "gelu_new"}. */
+        GELU_TANH((c, off, n) -> Activations.geluTanh(c, off, c, off, n)),
+        /** {@code "relu"}. */
+        RELU((c, off, n) -> Activations.relu(c, off, c, off, n));
+
+        private final Sgemm.Epilogue kernel;
+
+        Activation(Sgemm.Epilogue kernel) {
+            this.kernel = kernel;
+        }
+
+        /** The activation a config's {@code hidden_act} / {@code activation_function} names. */
+        public static Activation named(String name) {
+            return switch (name) {
+                case "gelu" -> GELU;
+                case "gelu_new" -> GELU_TANH;
+                case "relu" -> RELU;
+                default -> throw new IllegalArgumentException("activation '" + name + "' is not supported (gelu, gelu_new, relu)");
+            };
+        }
+
+        public Tensor apply(Tensor x) {
+            return switch (this) {
+                case GELU -> gelu(x);
+                case GELU_TANH -> geluTanh(x);
+                case RELU -> relu(x);
+            };
+        }
     }
 
     // ---------------------------------------------------------------- activations
@@ -227,6 +286,38 @@ public final class F {
                 }
             });
         }, in);
+    }
+
+    /**
+     * {@code layerNorm(x + residual)}: a post-norm block's residual connection and normalization. When no gradient
+     * is recorded the sum is never stored: each row is added and normalized while it is in cache (ONNX Runtime's
+     * SkipLayerNormalization); otherwise it is the two ops.
+     */
+    public static Tensor layerNorm(Tensor x, Tensor residual, Tensor weight, Tensor bias, float eps) {
+        boolean recorded = GradMode.enabled() && (x.requiresGrad() || residual.requiresGrad()
+                || (weight != null && weight.requiresGrad()) || (bias != null && bias.requiresGrad()));
+        if (recorded || !Arrays.equals(x.shape, residual.shape)) {
+            return layerNorm(x.add(residual), weight, bias, eps);
+        }
+        Tensor a = x.contiguous();
+        Tensor r = residual.contiguous();
+        int n = a.shape[a.dim() - 1];
+        int rows = a.numel() / Math.max(1, n);
+        if ((weight != null && weight.numel() != n) || (bias != null && bias.numel() != n)) {
+            throw new IllegalArgumentException("layer norm over " + n + " features needs weight and bias of size " + n);
+        }
+        float[] wd = weight == null ? null : weight.toArray();
+        float[] bd = bias == null ? null : bias.toArray();
+        Tensor out = Tensor.output(false, a.shape.clone());
+        Parallel.forRange(rows, 12L * n, (s, e) -> {
+            float[] stats = new float[2];
+            for (int row = s; row < e; row++) {
+                Elementwise.binary(Elementwise.Op.ADD, a.data, a.offset + row * n, 1, r.data, r.offset + row * n, 1,
+                        out.data, row * n, n);
+                Rows.layerNorm(out.data, row * n, wd, bd, eps, out.data, row * n, n, stats, 0);
+            }
+        });
+        return out;
     }
 
     /** Layer normalization over the last dimension; {@code weight} and {@code bias} ([D]) may be null. */

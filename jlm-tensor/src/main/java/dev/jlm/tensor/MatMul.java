@@ -1,8 +1,13 @@
 package dev.jlm.tensor;
 
+import dev.jlm.tensor.kernels.Elementwise;
+import dev.jlm.tensor.kernels.Parallel;
 import dev.jlm.tensor.kernels.Sgemm;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /** {@link Tensor#matmul}: forward and backward as strided GEMM calls that read transposed views in place. */
 final class MatMul {
@@ -123,6 +128,87 @@ final class MatMul {
                 }
             }
         }
+    }
+
+    /**
+     * {@link F#linear}: {@code x·Wᵀ + b} as one GEMM that adds the bias while it writes each output tile (no second
+     * pass over the output); backward is dX = dY·W and dW = dYᵀ·X as two GEMMs, and db the column sums of dY. An
+     * {@code activation} kernel, run on each tile too, has no backward here: callers pass one only when no gradient
+     * is recorded. When none is, the weight is packed once for the matrix kernel and the packed copy is reused for as
+     * long as the weight's {@link Tensor#version()} stays the same, so inference never packs a layer twice.
+     */
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias, Sgemm.Epilogue activation) {
+        if (weight.dim() != 2 || x.dim() < 1 || x.size(-1) != weight.shape[1]) {
+            throw new IllegalArgumentException("linear: input " + Arrays.toString(x.shape) + " and weight "
+                    + Arrays.toString(weight.shape) + " (out × in) do not align");
+        }
+        int in = weight.shape[1];
+        int outFeatures = weight.shape[0];
+        if (bias != null && (bias.dim() != 1 || bias.shape[0] != outFeatures)) {
+            throw new IllegalArgumentException("linear: bias " + Arrays.toString(bias.shape) + " for " + outFeatures
+                    + " outputs");
+        }
+        Operand folded = x.dim() >= 2 ? foldRows(x) : null;
+        Tensor rows = folded != null ? x : x.contiguous();
+        int lda = folded != null ? folded.ld : in;
+        int m = x.numel() / Math.max(1, in);
+        Tensor w = weight.contiguous();
+        Tensor b = bias == null ? null : bias.contiguous();
+        int[] outShape = x.shape.clone();
+        outShape[outShape.length - 1] = outFeatures;
+        Tensor out = Tensor.output(false, outShape);
+        float[] biasData = b == null ? null : b.data;
+        int biasOff = b == null ? 0 : b.offset;
+        boolean recorded = GradMode.enabled() && (rows.requiresGrad() || w.requiresGrad() || (b != null && b.requiresGrad()));
+        if (!recorded && w == weight) {
+            Sgemm.gemm(m, rows.data, rows.offset, lda, packed(w), 0f, biasData, biasOff, activation, out.data, 0,
+                    outFeatures);
+            return out;
+        }
+        Sgemm.gemm(false, true, m, outFeatures, in, rows.data, rows.offset, lda, w.data, w.offset, in,
+                0f, biasData, biasOff, activation, out.data, 0, outFeatures);
+        if (activation != null) {
+            return out;
+        }
+        Tensor[] inputs = b == null ? new Tensor[] {rows, w} : new Tensor[] {rows, w, b};
+        return out.track("linear", g -> {
+            if (rows.requiresGrad()) {
+                Sgemm.gemm(false, false, m, in, outFeatures, g.data, 0, outFeatures, w.data, w.offset, in,
+                        1f, rows.gradBuffer().data, 0, in);
+            }
+            if (w.requiresGrad()) {
+                Sgemm.gemm(true, false, outFeatures, in, m, g.data, 0, outFeatures, rows.data, rows.offset, lda,
+                        1f, w.gradBuffer().data, 0, in);
+            }
+            if (b != null && b.requiresGrad()) {
+                float[] gb = b.gradBuffer().data;
+                Parallel.forRange(outFeatures, m, (start, end) -> {
+                    for (int r = 0; r < m; r++) {
+                        Elementwise.accumulate(g.data, r * outFeatures + start, gb, start, end - start);
+                    }
+                });
+            }
+        }, inputs);
+    }
+
+    /** A weight packed for the matrix kernel, with the version of the weight it was packed from. */
+    private record PackedWeight(int version, Sgemm.Packed packed) {
+    }
+
+    /** Packed weights by weight tensor (identity; an entry goes when its weight is collected). */
+    private static final Map<Tensor, PackedWeight> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** {@code weight} [out, in] (contiguous) packed as the transposed B of x·Wᵀ, from the cache while it is current. */
+    private static Sgemm.Packed packed(Tensor weight) {
+        PackedWeight cached = PACKED.get(weight);
+        if (cached != null && cached.version == weight.version()) {
+            return cached.packed;
+        }
+        int version = weight.version();
+        int in = weight.shape[1];
+        Sgemm.Packed packed = Sgemm.pack(true, in, weight.shape[0], weight.data, weight.offset, in);
+        PACKED.put(weight, new PackedWeight(version, packed));
+        return packed;
     }
 
     /** A [.., m, k] tensor whose rows all sit at one stride, seen as a single [(..·m), k] matrix; else null. */

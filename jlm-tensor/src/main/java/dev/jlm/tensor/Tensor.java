@@ -24,6 +24,8 @@ public final class Tensor {
     final int offset;
     final int[] shape;
     final int[] strides;
+    /** Count of in-place writes to the storage, one counter shared by all views of it. */
+    private final int[] version;
 
     private boolean requiresGrad;
     private Tensor grad;
@@ -40,10 +42,16 @@ public final class Tensor {
     }
 
     Tensor(float[] data, int offset, int[] shape, int[] strides) {
+        this(data, offset, shape, strides, new int[1]);
+    }
+
+    /** A view of the storage {@code version} counts writes to. */
+    private Tensor(float[] data, int offset, int[] shape, int[] strides, int[] version) {
         this.data = data;
         this.offset = offset;
         this.shape = shape;
         this.strides = strides;
+        this.version = version;
     }
 
     // ---------------------------------------------------------------- creation
@@ -137,9 +145,26 @@ public final class Tensor {
         return Shapes.isContiguous(shape, strides);
     }
 
-    /** The backing array of a contiguous tensor, to be read from {@link #offset()} for {@link #numel()} values. */
+    /**
+     * The backing array of a contiguous tensor, to be read from {@link #offset()} for {@link #numel()} values. Code
+     * that writes through it (an optimizer step) calls {@link #bumpVersion()} afterwards.
+     */
     public float[] data() {
         return data;
+    }
+
+    /**
+     * How many times this tensor's storage has been written in place (PyTorch's {@code _version}), one count shared
+     * by every view of the storage. A kernel that keeps a derived copy of a tensor (a weight packed for the matrix
+     * kernel) reuses it only while the version it was made from is current.
+     */
+    public int version() {
+        return version[0];
+    }
+
+    /** Records an in-place write made through {@link #data()}. */
+    public void bumpVersion() {
+        version[0]++;
     }
 
     public int offset() {
@@ -156,6 +181,7 @@ public final class Tensor {
 
     public void set(float value, int... index) {
         data[flatIndex(index)] = value;
+        version[0]++;
     }
 
     private int flatIndex(int[] index) {
@@ -228,7 +254,7 @@ public final class Tensor {
 
     /** This tensor's values with no history: shares storage, never receives gradients. */
     public Tensor detach() {
-        return new Tensor(data, offset, shape, strides);
+        return new Tensor(data, offset, shape, strides, version);
     }
 
     /** A contiguous copy with fresh (never recycled) storage and no history. */
@@ -343,7 +369,7 @@ public final class Tensor {
     public Tensor reshape(int... newShape) {
         int[] target = Shapes.inferReshape(newShape, numel());
         Tensor source = isContiguous() ? this : contiguous();
-        Tensor out = new Tensor(source.data, source.offset, target, Shapes.contiguousStrides(target));
+        Tensor out = new Tensor(source.data, source.offset, target, Shapes.contiguousStrides(target), source.version);
         return out.track("reshape", g -> Elementwise.accumulate(g.data, g.offset, source.gradBuffer().data, 0, g.numel()), source);
     }
 
@@ -357,7 +383,7 @@ public final class Tensor {
         newShape[b] = shape[a];
         newStrides[a] = strides[b];
         newStrides[b] = strides[a];
-        Tensor out = new Tensor(data, offset, newShape, newStrides);
+        Tensor out = new Tensor(data, offset, newShape, newStrides, version);
         return out.track("transpose", g -> accumulateStrided(g.transpose(a, b)), this);
     }
 
@@ -398,7 +424,7 @@ public final class Tensor {
             newStrides[i] = strides[d];
             inverse[d] = i;
         }
-        Tensor out = new Tensor(data, offset, newShape, newStrides);
+        Tensor out = new Tensor(data, offset, newShape, newStrides, version);
         return out.track("permute", g -> accumulateStrided(g.permute(inverse)), this);
     }
 
@@ -410,7 +436,7 @@ public final class Tensor {
         }
         int[] newShape = shape.clone();
         newShape[d] = end - start;
-        Tensor out = new Tensor(data, offset + start * strides[d], newShape, strides);
+        Tensor out = new Tensor(data, offset + start * strides[d], newShape, strides, version);
         return out.track("slice", g -> {
             Tensor target = gradBuffer();
             Tensor window = new Tensor(target.data, target.offset + start * target.strides[d], newShape, target.strides);
@@ -429,7 +455,7 @@ public final class Tensor {
                 newStrides[j++] = strides[i];
             }
         }
-        Tensor out = new Tensor(data, piece.offset, newShape, newStrides);
+        Tensor out = new Tensor(data, piece.offset, newShape, newStrides, version);
         return out.track("select", g -> piece.gradBuffer().addInPlaceFrom(g.reshape(piece.shape)), piece);
     }
 
@@ -468,6 +494,7 @@ public final class Tensor {
 
     /** this = other, element by element in logical order (same shape, any layouts); no autograd. */
     void copyFrom(Tensor other) {
+        version[0]++;
         if (isContiguous() && other.isContiguous()) {
             System.arraycopy(other.data, other.offset, data, offset, numel());
             return;
@@ -504,6 +531,7 @@ public final class Tensor {
 
     /** this += other, element by element in logical order (same shape, any layouts); no autograd. */
     void addInPlaceFrom(Tensor other) {
+        version[0]++;
         if (isContiguous() && other.isContiguous()) {
             Elementwise.accumulate(other.data, other.offset, data, offset, numel());
             return;

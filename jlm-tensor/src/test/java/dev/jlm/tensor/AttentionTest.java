@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class AttentionTest {
@@ -139,5 +140,51 @@ class AttentionTest {
         GradCheck.check("cached keys with dropout",
                 x -> Attention.scaledDotProduct(x[0], x[1], x[2], true, 0.5f, new SplittableRandom(18)),
                 Tensor.randn(8, 1, 2, 2, 4), Tensor.randn(9, 1, 2, 5, 4), Tensor.randn(10, 1, 2, 5, 4));
+    }
+
+    /** Rows [start, start+len) of packed [N, heads·D] tensors as one sequence's [1, heads, len, D] heads. */
+    private static Tensor sequence(Tensor packed, int start, int len, int heads) {
+        int d = packed.size(1) / heads;
+        return packed.slice(0, start, start + len).reshape(1, len, heads, d).transpose(1, 2);
+    }
+
+    @Test
+    void packedSequencesAttendEachToItselfAsSeparateBatches() {
+        int heads = 3, d = 5, width = heads * d;
+        int[] lengths = {4, 0, 9, 1, 6};
+        int n = 20;
+        // Column slices of one fused [N, 3·width] projection, as a model's q/k/v are.
+        Tensor qkv = Tensor.randn(21, n, 3 * width);
+        Tensor q = qkv.slice(1, 0, width);
+        Tensor k = qkv.slice(1, width, 2 * width);
+        Tensor v = qkv.slice(1, 2 * width, 3 * width);
+        Tensor packed = Attention.scaledDotProductPacked(q, k, v, heads, lengths, 0f, null);
+        assertThat(packed.shape()).containsExactly(n, width);
+        int start = 0;
+        for (int len : lengths) {
+            if (len > 0) {
+                float[] alone = Attention.scaledDotProduct(sequence(q, start, len, heads), sequence(k, start, len, heads),
+                        sequence(v, start, len, heads), false).transpose(1, 2).reshape(len, width).toArray();
+                assertThat(packed.slice(0, start, start + len).toArray()).as("sequence at row %d", start)
+                        .containsExactly(alone, within(1e-6f));
+            }
+            start += len;
+        }
+        assertThatThrownBy(() -> Attention.scaledDotProductPacked(q, k, v, heads, new int[] {4, 9}, 0f, null))
+                .hasMessageContaining("lengths sum to 13, the tensors have 20 rows");
+        assertThatThrownBy(() -> Attention.scaledDotProductPacked(q, k, v, 4, lengths, 0f, null))
+                .hasMessageContaining("not a multiple of 4 heads");
+    }
+
+    @Test
+    void gradientsThroughPackedSequences() {
+        int heads = 2, d = 3, width = heads * d;
+        int[] lengths = {3, 1, 4};
+        GradCheck.check("packed attention", x -> Attention.scaledDotProductPacked(x[0].slice(1, 0, width),
+                x[0].slice(1, width, 2 * width), x[0].slice(1, 2 * width, 3 * width), heads, lengths, 0f, null),
+                Tensor.randn(22, 8, 3 * width));
+        GradCheck.check("packed attention with dropout", x -> Attention.scaledDotProductPacked(x[0], x[1], x[2], heads,
+                lengths, 0.3f, new SplittableRandom(19)),
+                Tensor.randn(23, 8, width), Tensor.randn(24, 8, width), Tensor.randn(25, 8, width));
     }
 }

@@ -28,6 +28,11 @@ class FTest {
         assertThat(Activations.erf(0.5f)).isCloseTo(0.5204998778f, within(3e-7f));
         assertThat(Activations.erf(-1.5f)).isCloseTo(-0.9661051465f, within(3e-7f));
         assertThat(Activations.erf(3f)).isCloseTo(0.9999779095f, within(3e-7f));
+        // The rational approximation's stated bound, across its clamp at ±4.
+        for (int i = -6000; i <= 6000; i++) {
+            float v = i * 1e-3f;
+            assertThat((double) Activations.erf(v)).as("erf(%s)", v).isCloseTo(erf(v), within(4.5e-7));
+        }
     }
 
     @Test
@@ -85,6 +90,64 @@ class FTest {
         GradCheck.check("exp", x -> F.exp(x[0]), rand(5, 5));
         GradCheck.check("log", x -> F.log(F.exp(x[0]).add(1f)), rand(6, 5));
         GradCheck.check("sqrt", x -> F.sqrt(x[0].mul(x[0]).add(1f)), rand(7, 5));
+    }
+
+    @Test
+    void linearIsMatmulWithTheTransposedWeightPlusBias() {
+        Tensor x = rand(1, 2, 5, 37);
+        Tensor w = rand(2, 70, 37);
+        Tensor b = rand(3, 70);
+        float[] expected = x.matmul(w.transpose(0, 1)).add(b).toArray();
+        assertThat(F.linear(x, w, b).shape()).containsExactly(2, 5, 70);
+        assertThat(F.linear(x, w, b).toArray()).containsExactly(expected, within(1e-5f));
+        assertThat(F.linear(x, w, null).toArray()).containsExactly(x.matmul(w.transpose(0, 1)).toArray(), within(1e-5f));
+        // Rows read in place from a strided view (every other column block of a wider tensor).
+        Tensor wide = rand(4, 6, 80);
+        float[] viewExpected = wide.slice(1, 3, 40).contiguous().matmul(w.transpose(0, 1)).add(b).toArray();
+        assertThat(F.linear(wide.slice(1, 3, 40), w, b).toArray()).containsExactly(viewExpected, within(1e-5f));
+        assertThatThrownBy(() -> F.linear(x, rand(5, 70, 36), b)).hasMessageContaining("do not align");
+    }
+
+    @Test
+    void activationFusedIntoLinearMatchesTheSeparateOp() {
+        Tensor x = rand(1, 3, 7, 45);
+        Tensor w = rand(2, 100, 45);
+        Tensor b = rand(3, 100);
+        for (F.Activation activation : F.Activation.values()) {
+            float[] separate = activation.apply(F.linear(x, w, b)).toArray();
+            try (var off = GradMode.off()) {
+                assertThat(F.linear(x, w, b, activation).toArray()).as("%s", activation).containsExactly(separate, within(1e-6f));
+            }
+        }
+        assertThat(F.Activation.named("gelu_new")).isEqualTo(F.Activation.GELU_TANH);
+        assertThatThrownBy(() -> F.Activation.named("swish")).hasMessageContaining("'swish' is not supported");
+    }
+
+    @Test
+    void gradientsOfLinear() {
+        GradCheck.check("linear gelu", x -> F.linear(x[0], x[1], x[2], F.Activation.GELU), rand(12, 2, 3, 5), rand(13, 4, 5),
+                rand(14, 4));
+        GradCheck.check("linear", x -> F.linear(x[0], x[1], x[2]), rand(1, 2, 3, 5), rand(2, 4, 5), rand(3, 4));
+        GradCheck.check("linear no bias", x -> F.linear(x[0], x[1], null), rand(4, 3, 5), rand(5, 4, 5));
+        GradCheck.check("linear of a view", x -> F.linear(x[0].slice(1, 1, 6), x[1], x[2]), rand(6, 3, 9), rand(7, 4, 5),
+                rand(8, 4));
+        GradCheck.check("linear of a vector", x -> F.linear(x[0], x[1], x[2]), rand(9, 5), rand(10, 4, 5), rand(11, 4));
+    }
+
+    @Test
+    void residualLayerNormIsTheNormOfTheSum() {
+        Tensor x = rand(40, 3, 5, 37);
+        Tensor residual = rand(41, 3, 5, 37);
+        Tensor w = rand(42, 37);
+        Tensor b = rand(43, 37);
+        float[] twoOps = F.layerNorm(x.add(residual), w, b, 1e-5f).toArray();
+        try (var off = GradMode.off()) {
+            assertThat(F.layerNorm(x, residual, w, b, 1e-5f).toArray()).containsExactly(twoOps, within(1e-6f));
+            assertThat(F.layerNorm(x, residual, null, null, 1e-5f).toArray())
+                    .containsExactly(F.layerNorm(x.add(residual), null, null, 1e-5f).toArray(), within(1e-6f));
+        }
+        GradCheck.check("residual layerNorm", t -> F.layerNorm(t[0], t[1], t[2], t[3], 1e-5f), rand(44, 2, 9), rand(45, 2, 9),
+                rand(46, 9), rand(47, 9));
     }
 
     @Test

@@ -46,10 +46,13 @@ public final class GradCheck {
                 int pos = physical(input, i);
                 float saved = values[pos];
                 values[pos] = (float) (saved + eps);
+                input.bumpVersion();
                 double plus = weighted(f, inputs, weights);
                 values[pos] = (float) (saved - eps);
+                input.bumpVersion();
                 double minus = weighted(f, inputs, weights);
                 values[pos] = saved;
+                input.bumpVersion();
                 double numeric = (plus - minus) / (2 * eps);
                 if (Math.abs(analytic[i] - numeric) > atol + rtol * Math.abs(numeric)) {
                     fail(String.format("%s: d/d input%d[%d] (shape %s): autograd %.6f vs finite difference %.6f",

@@ -27,6 +27,41 @@ class TensorTest {
     }
 
     @Test
+    void inPlaceWritesBumpOneVersionSharedByEveryView() {
+        Tensor x = Tensor.zeros(4, 6);
+        Tensor view = x.slice(0, 1, 3).transpose(0, 1);
+        int start = x.version();
+        x.set(1f, 0, 0);
+        view.assign(Tensor.ones(6, 2));
+        x.detach().reshape(24).bumpVersion();
+        assertThat(x.version()).isEqualTo(start + 3);
+        assertThat(view.version()).isEqualTo(x.version());
+        assertThat(x.copy().version()).as("a copy has storage of its own").isZero();
+        assertThat(x.add(1f).version()).isZero();
+    }
+
+    @Test
+    void noGradLinearFollowsEveryChangeToItsWeight() {
+        // Without a recorded gradient the weight is packed once and reused while its version is current.
+        Tensor x = rand(30, 5, 40);
+        Tensor w = rand(31, 70, 40);
+        Tensor b = rand(32, 70);
+        try (var off = GradMode.off()) {
+            assertThat(F.linear(x, w, b).toArray()).containsExactly(x.matmul(w.transpose(0, 1)).add(b).toArray(), within(1e-5f));
+            w.assign(rand(33, 70, 40));
+            assertThat(F.linear(x, w, b).toArray()).as("after assign")
+                    .containsExactly(x.matmul(w.transpose(0, 1)).add(b).toArray(), within(1e-5f));
+            w.set(5f, 69, 39);
+            assertThat(F.linear(x, w, b).toArray()).as("after set")
+                    .containsExactly(x.matmul(w.transpose(0, 1)).add(b).toArray(), within(1e-5f));
+            w.data()[0] = -7f;
+            w.bumpVersion();
+            assertThat(F.linear(x, w, b).toArray()).as("after a write through data()")
+                    .containsExactly(x.matmul(w.transpose(0, 1)).add(b).toArray(), within(1e-5f));
+        }
+    }
+
+    @Test
     void broadcastingArithmetic() {
         Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
         Tensor row = Tensor.of(new float[] {10, 20, 30}, 3);

@@ -182,28 +182,7 @@ public final class Bert extends BertPreTrainedModel {
 
         /** Context vectors [N, H] of sequences of the given lengths laid end to end, each attending to itself alone. */
         Tensor forwardUnpadded(Tensor x, int[] lengths) {
-            int h = x.size(1);
-            Tensor q = query.forward(x);
-            Tensor k = key.forward(x);
-            Tensor v = value.forward(x);
-            List<Tensor> contexts = new ArrayList<>();
-            int start = 0;
-            for (int length : lengths) {
-                if (length == 0) {
-                    continue;
-                }
-                int end = start + length;
-                contexts.add(dropout.attention(heads(q, start, end), heads(k, start, end), heads(v, start, end), false)
-                        .transpose(1, 2).reshape(length, h));
-                start = end;
-            }
-            return contexts.size() == 1 ? contexts.get(0) : F.concat(contexts, 0);
-        }
-
-        /** Rows [start, end) of a [N, H] projection as one sequence's heads [1, heads, L, H/heads]. */
-        private Tensor heads(Tensor projected, int start, int end) {
-            int h = projected.size(1);
-            return projected.slice(0, start, end).reshape(1, end - start, heads, h / heads).transpose(1, 2);
+            return dropout.attention(query.forward(x), key.forward(x), value.forward(x), heads, lengths);
         }
     }
 
@@ -220,22 +199,22 @@ public final class Bert extends BertPreTrainedModel {
         }
 
         Tensor forward(Tensor context, Tensor input) {
-            return layerNorm.forward(input.add(dropout.forward(dense.forward(context))));
+            return layerNorm.forward(dropout.forward(dense.forward(context)), input);
         }
     }
 
     /** HF's {@code BertIntermediate}: act(dense(h)), {@code intermediate_size} wide. */
     public static final class Intermediate extends Module {
         public final Linear dense;
-        private final String act;
+        private final F.Activation act;
 
         Intermediate(BertConfig c, SplittableRandom random) {
             dense = child("dense", new Linear(c.hiddenSize(), c.intermediateSize(), true, 0.02f, random));
-            act = c.hiddenAct();
+            act = F.Activation.named(c.hiddenAct());
         }
 
         Tensor forward(Tensor h) {
-            return activation(act, dense.forward(h));
+            return dense.forward(h, act);
         }
     }
 
@@ -252,7 +231,7 @@ public final class Bert extends BertPreTrainedModel {
         }
 
         Tensor forward(Tensor inner, Tensor input) {
-            return layerNorm.forward(input.add(dropout.forward(dense.forward(inner))));
+            return layerNorm.forward(dropout.forward(dense.forward(inner)), input);
         }
     }
 
@@ -267,15 +246,6 @@ public final class Bert extends BertPreTrainedModel {
         Tensor forward(Tensor hidden) {
             return F.tanh(dense.forward(hidden.select(1, 0)));
         }
-    }
-
-    /** BERT's {@code hidden_act}. */
-    static Tensor activation(String name, Tensor x) {
-        return switch (name) {
-            case "gelu_new" -> F.geluTanh(x);
-            case "relu" -> F.relu(x);
-            default -> F.gelu(x);
-        };
     }
 
     /**
@@ -307,9 +277,9 @@ public final class Bert extends BertPreTrainedModel {
     /**
      * Final hidden states [B, T, H] for a [B, T] batch; {@code attentionMask} (1 = token, 0 = padding) and
      * {@code typeIds} may be null. A padded batch runs on its real tokens only — every layer but attention works
-     * token by token, and attention runs per sequence — so padding costs nothing; padded positions come back as zeros.
-     * With n virtual tokens the states are [B, n + T, H], the virtual tokens' first, as HF returns them for
-     * {@code inputs_embeds} with the prompt prepended.
+     * token by token, and attention runs on the sequences packed end to end — so padding costs nothing; padded
+     * positions come back as zeros. With n virtual tokens the states are [B, n + T, H], the virtual tokens' first, as
+     * HF returns them for {@code inputs_embeds} with the prompt prepended.
      */
     public Tensor forward(int[] ids, int[] typeIds, int[] attentionMask, int batch, int t) {
         int virtual = numVirtualTokens();
@@ -396,7 +366,8 @@ public final class Bert extends BertPreTrainedModel {
                 weights[b * t + j] = real ? 1f / count : 0f;
             }
         }
-        return hidden.mul(Tensor.of(weights, batch, t, 1)).sum(1, false);
+        // Each sequence's weights [1, T] times its states [T, H]: one batched product.
+        return Tensor.of(weights, batch, 1, t).matmul(hidden).reshape(batch, -1);
     }
 
     // ---------------------------------------------------------------- checkpoints

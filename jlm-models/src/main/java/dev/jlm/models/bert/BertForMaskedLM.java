@@ -59,16 +59,16 @@ public final class BertForMaskedLM extends BertPreTrainedModel {
     public static final class PredictionHeadTransform extends Module {
         public final Linear dense;
         public final LayerNorm layerNorm;
-        private final String act;
+        private final F.Activation act;
 
         PredictionHeadTransform(BertConfig c, SplittableRandom random) {
             dense = child("dense", new Linear(c.hiddenSize(), c.hiddenSize(), true, 0.02f, random));
             layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps(), true));
-            act = c.hiddenAct();
+            act = F.Activation.named(c.hiddenAct());
         }
 
         Tensor forward(Tensor hidden) {
-            return layerNorm.forward(Bert.activation(act, dense.forward(hidden)));
+            return layerNorm.forward(dense.forward(hidden, act));
         }
     }
 

@@ -4,7 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** GELU (erf and tanh forms) forward and backward over contiguous runs, SIMD with scalar tails and references. */
+/** GELU (erf and tanh forms) forward and backward and ReLU over contiguous runs, SIMD with scalar tails and references. */
 public final class Activations {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
@@ -12,33 +12,43 @@ public final class Activations {
     private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2 * Math.PI));
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     private static final float C = 0.044715f;
-    // Abramowitz & Stegun 7.1.26: |error| ≤ 1.5e-7, below float32 resolution of erf near 1.
-    private static final float P = 0.3275911f;
-    private static final float A1 = 0.254829592f;
-    private static final float A2 = -0.284496736f;
-    private static final float A3 = 1.421413741f;
-    private static final float A4 = -1.453152027f;
-    private static final float A5 = 1.061405429f;
+    // erf(x) = x·P(x²)/Q(x²) on [−4, 4] (beyond, erf is ±1 in float): the rational approximation Eigen and XLA use
+    // for float. |error| ≤ 4.0e-7 over [−6, 6] (checked on a 1e-4 grid against a double series), and no exp call.
+    private static final float ERF_CLAMP = 4f;
+    private static final float P13 = -2.72614225801306e-10f;
+    private static final float P11 = 2.77068142495902e-08f;
+    private static final float P9 = -2.10102402082508e-06f;
+    private static final float P7 = -5.69250639462346e-05f;
+    private static final float P5 = -7.34990630326855e-04f;
+    private static final float P3 = -2.95459980854025e-03f;
+    private static final float P1 = -1.60960333262415e-02f;
+    private static final float Q8 = -1.45660718464996e-05f;
+    private static final float Q6 = -2.13374055278905e-04f;
+    private static final float Q4 = -1.68282697438203e-03f;
+    private static final float Q2 = -7.37332916720468e-03f;
+    private static final float Q0 = -1.42647390514189e-02f;
 
     private Activations() {
     }
 
     /** erf(x) to float precision. */
     public static float erf(float x) {
-        float ax = Math.abs(x);
-        float t = 1f / (1f + P * ax);
-        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
-        float y = 1f - poly * (float) Math.exp(-ax * ax);
-        return x < 0 ? -y : y;
+        float c = Math.max(-ERF_CLAMP, Math.min(ERF_CLAMP, x));
+        float c2 = c * c;
+        float p = (((((P13 * c2 + P11) * c2 + P9) * c2 + P7) * c2 + P5) * c2 + P3) * c2 + P1;
+        float q = (((Q8 * c2 + Q6) * c2 + Q4) * c2 + Q2) * c2 + Q0;
+        return c * p / q;
     }
 
     private static FloatVector erf(FloatVector x) {
-        FloatVector ax = x.abs();
-        FloatVector t = FloatVector.broadcast(S, 1f).div(ax.fma(P, 1f));
-        FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3)).fma(t, FloatVector.broadcast(S, A2))
-                .fma(t, FloatVector.broadcast(S, A1)).mul(t);
-        FloatVector y = poly.mul(ax.mul(ax).neg().lanewise(VectorOperators.EXP)).neg().add(1f);
-        return y.blend(y.neg(), x.compare(VectorOperators.LT, 0f));
+        FloatVector c = x.max(-ERF_CLAMP).min(ERF_CLAMP);
+        FloatVector c2 = c.mul(c);
+        FloatVector p = c2.fma(P13, P11).fma(c2, FloatVector.broadcast(S, P9)).fma(c2, FloatVector.broadcast(S, P7))
+                .fma(c2, FloatVector.broadcast(S, P5)).fma(c2, FloatVector.broadcast(S, P3))
+                .fma(c2, FloatVector.broadcast(S, P1));
+        FloatVector q = c2.fma(Q8, Q6).fma(c2, FloatVector.broadcast(S, Q4)).fma(c2, FloatVector.broadcast(S, Q2))
+                .fma(c2, FloatVector.broadcast(S, Q0));
+        return c.mul(p).div(q);
     }
 
     /** out = x·Φ(x) with the exact (erf) normal CDF, PyTorch's default GELU. */
@@ -51,6 +61,17 @@ public final class Activations {
         for (; i < n; i++) {
             float v = x[xOff + i];
             out[outOff + i] = 0.5f * v * (1f + erf(v * SQRT_HALF));
+        }
+    }
+
+    /** out = max(x, 0). */
+    public static void relu(float[] x, int xOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).max(0f).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Math.max(0f, x[xOff + i]);
         }
     }
 

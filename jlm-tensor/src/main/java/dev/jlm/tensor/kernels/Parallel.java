@@ -1,5 +1,7 @@
 package dev.jlm.tensor.kernels;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -60,18 +62,28 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body} over [0, n) split into at most {@link #THREADS} contiguous chunks; runs inline when
-     * {@code n * costPerItem} is too small for a hand-off to pay.
+     * Parts per thread that a loop is cut into when its work allows: threads take parts as they come free, so one
+     * that starts late (its core busy with another process) ends up with fewer instead of holding everyone up.
+     */
+    public static final int PARTS_PER_THREAD = 4;
+
+    /**
+     * Runs {@code body} over [0, n) split into at most {@link #THREADS}·{@link #PARTS_PER_THREAD} contiguous chunks
+     * of at least ~32k cost units; runs inline when {@code n * costPerItem} is too small for a hand-off to pay.
      */
     public static void forRange(int n, long costPerItem, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int chunks = (int) Math.min(THREADS, Math.min(n, Math.max(1, (long) n * costPerItem / 32_768)));
+        int chunks = (int) Math.min((long) THREADS * PARTS_PER_THREAD, Math.min(n, Math.max(1, (long) n * costPerItem / 32_768)));
         forChunks(n, chunks, body);
     }
 
-    /** Splits [0, n) into {@code chunks} near-equal parts, run by the caller and the workers. */
+    /**
+     * Splits [0, n) into {@code chunks} near-equal parts, run by the caller and the workers, each taking the next
+     * part not yet taken: a thread that starts late (its core busy with another process) takes fewer parts, and the
+     * caller waits only for parts already under way, never for a worker that has not started.
+     */
     public static void forChunks(int n, int chunks, RangeBody body) {
         if (n <= 0) {
             return;
@@ -83,35 +95,22 @@ public final class Parallel {
             return;
         }
         try {
+            Region region = new Region(n, chunks, body);
             int helpers = Math.min(WORKERS.length, chunks - 1);
-            int total = chunks;
             for (int w = 0; w < helpers; w++) {
-                int first = w + 1;
-                WORKERS[w].submit(() -> {
-                    for (int c = first; c < total; c += helpers + 1) {
-                        body.run(bound(n, total, c), bound(n, total, c + 1));
-                    }
-                });
+                WORKERS[w].offer(region);
             }
             INSIDE.set(Boolean.TRUE);
-            Throwable failure = null;
             try {
-                for (int c = 0; c < total; c += helpers + 1) {
-                    body.run(bound(n, total, c), bound(n, total, c + 1));
-                }
-            } catch (Throwable t) {
-                failure = t;
+                region.work();
             } finally {
                 INSIDE.set(Boolean.FALSE);
             }
-            for (int w = 0; w < helpers; w++) {
-                Throwable t = WORKERS[w].await();
-                failure = failure == null ? t : failure;
-            }
-            if (failure instanceof RuntimeException e) {
+            region.awaitAllParts();
+            if (region.failure instanceof RuntimeException e) {
                 throw e;
             }
-            if (failure instanceof Error e) {
+            if (region.failure instanceof Error e) {
                 throw e;
             }
         } finally {
@@ -123,36 +122,60 @@ public final class Parallel {
         return (int) ((long) n * c / chunks);
     }
 
-    /** A worker thread with a one-task mailbox. */
-    private static final class Worker extends Thread {
-        private volatile Runnable task;
-        private volatile boolean done = true;
+    /** One parallel loop: its parts, the next part to take, and how many are finished. */
+    private static final class Region {
+        private final int n;
+        private final int parts;
+        private final RangeBody body;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger finished = new AtomicInteger();
         private volatile Throwable failure;
 
-        Worker(String name) {
-            super(name);
-            setDaemon(true);
+        Region(int n, int parts, RangeBody body) {
+            this.n = n;
+            this.parts = parts;
+            this.body = body;
         }
 
-        void submit(Runnable work) {
-            failure = null;
-            done = false;
-            task = work;
-            LockSupport.unpark(this);
+        /** Runs parts until none is left to take. */
+        void work() {
+            for (int part; (part = next.getAndIncrement()) < parts; ) {
+                try {
+                    body.run(bound(n, parts, part), bound(n, parts, part + 1));
+                } catch (Throwable t) {
+                    failure = failure == null ? t : failure;
+                } finally {
+                    finished.incrementAndGet();
+                }
+            }
         }
 
-        Throwable await() {
-            // Spin briefly (the usual case: the worker finishes within microseconds), then yield the core, which
-            // matters when other processes share it and the worker is waiting for a turn.
+        void awaitAllParts() {
+            // Spin briefly (the usual case: the last part ends within microseconds), then yield the core, which
+            // matters when other processes share it and the thread running the last part is waiting for a turn.
             long start = System.nanoTime();
-            while (!done) {
+            while (finished.get() < parts) {
                 if (System.nanoTime() - start < 50_000) {
                     Thread.onSpinWait();
                 } else {
                     Thread.yield();
                 }
             }
-            return failure;
+        }
+    }
+
+    /** A worker thread that takes parts of the latest region offered to it. */
+    private static final class Worker extends Thread {
+        private final AtomicReference<Region> offered = new AtomicReference<>();
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void offer(Region region) {
+            offered.set(region);
+            LockSupport.unpark(this);
         }
 
         @Override
@@ -160,8 +183,8 @@ public final class Parallel {
             INSIDE.set(Boolean.TRUE);
             long idleSince = System.nanoTime();
             while (true) {
-                Runnable work = task;
-                if (work == null) {
+                Region region = offered.get();
+                if (region == null) {
                     if (System.nanoTime() - idleSince < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {
@@ -169,13 +192,9 @@ public final class Parallel {
                     }
                     continue;
                 }
-                task = null;
-                try {
-                    work.run();
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                done = true;
+                // Cleared only if no newer region was offered meanwhile (that one is taken next).
+                offered.compareAndSet(region, null);
+                region.work();
                 idleSince = System.nanoTime();
             }
         }

@@ -1,6 +1,7 @@
 package dev.jlm.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -12,23 +13,24 @@ public final class Rows {
     private Rows() {
     }
 
+    /** The largest of n values (−∞ for none); a partial last vector is read under a mask. */
     public static float max(float[] x, int off, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int i = 0;
-        float max = Float.NEGATIVE_INFINITY;
-        if (n >= L) {
-            FloatVector acc = FloatVector.fromArray(S, x, off);
-            for (i = L; i < S.loopBound(n); i += L) {
-                acc = acc.max(FloatVector.fromArray(S, x, off + i));
-            }
-            max = acc.reduceLanes(VectorOperators.MAX);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            acc = acc.max(FloatVector.fromArray(S, x, off + i));
         }
-        for (; i < n; i++) {
-            max = Math.max(max, x[off + i]);
+        if (i < n) {
+            VectorMask<Float> tail = S.indexInRange(i, n);
+            acc = acc.max(FloatVector.fromArray(S, x, off + i, tail).blend(Float.NEGATIVE_INFINITY, tail.not()));
         }
-        return max;
+        return acc.reduceLanes(VectorOperators.MAX);
     }
 
-    /** out = exp(x − shift); returns Σ out. */
+    /**
+     * out = exp(x − shift); returns Σ out. The partial last vector runs under a mask rather than through scalar
+     * {@code Math.exp}, which would cost more than the vectors for the short rows of attention.
+     */
     public static float expShifted(float[] x, int xOff, float shift, float[] out, int outOff, int n) {
         int i = 0;
         FloatVector sum = FloatVector.zero(S);
@@ -37,27 +39,27 @@ public final class Rows {
             e.intoArray(out, outOff + i);
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[xOff + i] - shift);
-            out[outOff + i] = e;
-            total += e;
+        if (i < n) {
+            VectorMask<Float> tail = S.indexInRange(i, n);
+            FloatVector e = FloatVector.fromArray(S, x, xOff + i, tail).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(out, outOff + i, tail);
+            sum = sum.add(e, tail);
         }
-        return total;
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Σ exp(x − shift), without storing the terms. */
+    /** Σ exp(x − shift), without storing the terms (the partial last vector under a mask). */
     public static float sumExpShifted(float[] x, int off, float shift, int n) {
         int i = 0;
         FloatVector sum = FloatVector.zero(S);
         for (int bound = S.loopBound(n); i < bound; i += L) {
             sum = sum.add(FloatVector.fromArray(S, x, off + i).sub(shift).lanewise(VectorOperators.EXP));
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            total += (float) Math.exp(x[off + i] - shift);
+        if (i < n) {
+            VectorMask<Float> tail = S.indexInRange(i, n);
+            sum = sum.add(FloatVector.fromArray(S, x, off + i, tail).sub(shift).lanewise(VectorOperators.EXP), tail);
         }
-        return total;
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     /** log Σ exp(x), stable. */
@@ -74,6 +76,35 @@ public final class Rows {
         float max = max(x, xOff, n);
         float sum = expShifted(x, xOff, max, y, yOff, n);
         Elementwise.scale(y, yOff, 1f / sum, n);
+    }
+
+    /**
+     * x = softmax(scale·x) in place over one row (scale > 0), as attention needs it: one call per row of scores,
+     * the scale folded into the exponent, a partial last vector under a mask.
+     */
+    public static void scaledSoftmaxInPlace(float[] x, int off, float scale, int n) {
+        float max = max(x, off, n);
+        FloatVector shift = FloatVector.broadcast(S, -max * scale);
+        FloatVector sum = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).fma(FloatVector.broadcast(S, scale), shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            sum = sum.add(e);
+        }
+        VectorMask<Float> tail = S.indexInRange(i, n);
+        if (i < n) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i, tail).fma(FloatVector.broadcast(S, scale), shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i, tail);
+            sum = sum.add(e, tail);
+        }
+        float inverse = 1f / sum.reduceLanes(VectorOperators.ADD);
+        for (i = 0; i < S.loopBound(n); i += L) {
+            FloatVector.fromArray(S, x, off + i).mul(inverse).intoArray(x, off + i);
+        }
+        if (i < n) {
+            FloatVector.fromArray(S, x, off + i, tail).mul(inverse).intoArray(x, off + i, tail);
+        }
     }
 
     /** dx += y ∘ (dy − Σ dy∘y), the softmax backward. */

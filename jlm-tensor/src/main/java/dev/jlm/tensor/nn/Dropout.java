@@ -33,4 +33,9 @@ public final class Dropout extends Module {
     public Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal) {
         return Attention.scaledDotProduct(q, k, v, causal, isTraining() ? p : 0f, random);
     }
+
+    /** {@link Attention#scaledDotProductPacked} with this dropout on the probabilities in training mode. */
+    public Tensor attention(Tensor q, Tensor k, Tensor v, int heads, int[] lengths) {
+        return Attention.scaledDotProductPacked(q, k, v, heads, lengths, isTraining() ? p : 0f, random);
+    }
 }

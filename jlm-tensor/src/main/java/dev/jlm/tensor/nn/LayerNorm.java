@@ -18,4 +18,9 @@ public final class LayerNorm extends Module {
     public Tensor forward(Tensor x) {
         return F.layerNorm(x, weight, bias, eps);
     }
+
+    /** LN(x + residual), the sum never stored when no gradient is recorded. */
+    public Tensor forward(Tensor x, Tensor residual) {
+        return F.layerNorm(x, residual, weight, bias, eps);
+    }
 }

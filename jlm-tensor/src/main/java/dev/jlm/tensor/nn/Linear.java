@@ -1,11 +1,12 @@
 package dev.jlm.tensor.nn;
 
+import dev.jlm.tensor.F;
 import dev.jlm.tensor.Tensor;
 
 import java.util.SplittableRandom;
 
 /**
- * y = x·Wᵀ + b with W stored [out, in] as PyTorch does; Wᵀ is a view read in place by the matmul kernel. An
+ * y = x·Wᵀ + b with W stored [out, in] as PyTorch does; the matrix kernel reads W in place and adds b as it writes. An
  * {@link Adapter} attached to the layer adds its path to y. For inference W may instead be held quantized
  * ({@link #useQuantized}); {@code weight} is then null.
  */
@@ -60,9 +61,14 @@ public final class Linear extends Module implements QuantizableLayer {
     }
 
     public Tensor forward(Tensor x) {
-        Tensor y = quantized != null ? quantized.multiplyTransposed(x) : x.matmul(weight.transpose(0, 1));
-        y = bias == null ? y : y.add(bias);
+        Tensor y = quantized == null ? F.linear(x, weight, bias)
+                : bias == null ? quantized.multiplyTransposed(x) : quantized.multiplyTransposed(x).add(bias);
         return adapter == null ? y : adapter.forward(x, y);
+    }
+
+    /** {@code activation(x·Wᵀ + b)}, fused into the product when no gradient is recorded and nothing is added to it. */
+    public Tensor forward(Tensor x, F.Activation activation) {
+        return quantized == null && adapter == null ? F.linear(x, weight, bias, activation) : activation.apply(forward(x));
     }
 
     @Override

@@ -64,6 +64,7 @@ public final class AdamW extends Optimizer {
                 int gOff = g.offset();
                 Parallel.forRange(p.numel(), 8, (from, to) -> OptimizerKernels.adamW(data, pOff + from, grad, gOff + from,
                         s.m, s.v, from, to - from, decay, beta1, beta2, eps, stepSize, rootCorrection2));
+                p.bumpVersion();
             }
         }
     }

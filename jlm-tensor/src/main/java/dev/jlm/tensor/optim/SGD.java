@@ -49,6 +49,7 @@ public final class SGD extends Optimizer {
                     }
                     data[off + i] -= lr * grad;
                 }
+                p.bumpVersion();
             }
         }
     }

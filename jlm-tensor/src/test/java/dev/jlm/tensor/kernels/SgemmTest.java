@@ -65,6 +65,55 @@ class SgemmTest {
                 check(ta, tb, 9, 1000, 257, 1f, 0);
                 check(ta, tb, 1, 1000, 300, 1f, 1);
                 check(ta, tb, 1000, 3, 40, 0f, 2);
+                // Deeper than one K pass, and wide enough for threads to split the columns.
+                check(ta, tb, 45, 300, 2100, 0.5f, 1);
+            }
+        }
+    }
+
+    @Test
+    void biasIsAddedToEveryRowOnceAndTheEpilogueRunsOnTheFinalValues() {
+        SplittableRandom r = new SplittableRandom(2);
+        for (int[] shape : new int[][] {{37, 200, 1500}, {5, 33, 9}, {300, 384, 384}}) {
+            int m = shape[0], n = shape[1], k = shape[2];
+            float[] a = random(r, m * k);
+            float[] b = random(r, n * k);
+            float[] bias = random(r, n + 4);
+            float[] c = random(r, m * n);
+            float[] expected = c.clone();
+            Sgemm.reference(false, true, 0, m, n, k, a, 0, k, b, 0, k, 0.5f, expected, 0, n);
+            // An epilogue that is not linear (squaring) shows it sees each finished value once, after every K pass.
+            Sgemm.gemm(false, true, m, n, k, a, 0, k, b, 0, k, 0.5f, bias, 4, (x, off, len) -> {
+                for (int i = off; i < off + len; i++) {
+                    x[i] = x[i] * x[i];
+                }
+            }, c, 0, n);
+            double tolerance = 4 * k * Math.pow(2, -23) * Math.sqrt(k) + 1e-6;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double value = expected[i * n + j] + bias[4 + j];
+                    assertThat((double) c[i * n + j]).as("C[%d][%d] of %dx%dx%d", i, j, m, n, k)
+                            .isCloseTo(value * value, org.assertj.core.data.Offset.offset(tolerance * (2 * Math.abs(value) + 1)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void prepackedOperandGivesTheSameProducts() {
+        SplittableRandom r = new SplittableRandom(3);
+        // Deeper than one K pass, a narrow last panel, one row, and rows that are not a multiple of the kernel's.
+        for (int[] shape : new int[][] {{37, 200, 1500}, {1, 33, 9}, {300, 384, 384}, {20, 16, 5}}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                int m = shape[0], n = shape[1], k = shape[2];
+                float[] a = random(r, m * k);
+                float[] b = random(r, n * k);
+                float[] bias = random(r, n);
+                float[] perCall = new float[m * n];
+                float[] prepacked = new float[m * n];
+                Sgemm.gemm(false, tb, m, n, k, a, 0, k, b, 0, tb ? k : n, 0f, bias, 0, null, perCall, 0, n);
+                Sgemm.gemm(m, a, 0, k, Sgemm.pack(tb, k, n, b, 0, tb ? k : n), 0f, bias, 0, null, prepacked, 0, n);
+                assertThat(prepacked).as("%dx%dx%d tb=%s", m, n, k, tb).containsExactly(perCall);
             }
         }
     }

@@ -158,7 +158,9 @@ class OptimizerTest {
             for (int step = 0; step < 4; step++) {
                 opt.zeroGrad();
                 w.mul(w).sum().backward(); // g = 2w
+                int version = w.version();
                 opt.step();
+                assertThat(w.version()).as("a step is an in-place write").isGreaterThan(version);
                 for (int i = 0; i < 3; i++) {
                     double g = 2 * p[i] + 0.01 * p[i];
                     buf[i] = step == 0 ? g : 0.9 * buf[i] + g;

@@ -11,9 +11,13 @@ def blas_info():
             library = ctypes.CDLL(path)
         except OSError:
             continue
-        if hasattr(library, "openblas_get_config"):
-            library.openblas_get_config.restype = ctypes.c_char_p
-            return {"blas": library.openblas_get_config().decode(), "blas_threads": library.openblas_get_num_threads()}
+        # Debian's OpenBLAS exports plain names; the scipy-openblas wheels numpy ships prefix and suffix them.
+        for prefix, suffix in (("", ""), ("scipy_", "64_"), ("scipy_", ""), ("", "64_")):
+            config = getattr(library, prefix + "openblas_get_config" + suffix, None)
+            if config is not None:
+                config.restype = ctypes.c_char_p
+                threads = getattr(library, prefix + "openblas_get_num_threads" + suffix)
+                return {"blas": config().decode(), "blas_threads": threads()}
         if hasattr(library, "MKL_Get_Max_Threads"):
             return {"blas": "MKL " + path, "blas_threads": library.MKL_Get_Max_Threads()}
     return {"blas": "not OpenBLAS or MKL: " + (",".join(libraries) or "no BLAS library loaded"), "blas_threads": 1}

@@ -159,14 +159,13 @@ public final class Attention {
                 0f, s, 0, ld);
         int shift = tk - tq;
         for (int i = 0; i < tq; i++) {
-            int row = i * ld;
             int visible = causal ? Math.min(tk, Math.max(0, i + shift + 1)) : tk;
-            if (visible > 0) {
-                Arrays.fill(s, row + visible, row + ld, Float.NEGATIVE_INFINITY);
-                Rows.scaledSoftmaxInPlace(s, row, scale, ld);
-            } else {
-                Arrays.fill(s, row, row + ld, 0f);
-            }
+            Arrays.fill(s, i * ld + visible, (i + 1) * ld, Float.NEGATIVE_INFINITY);
+        }
+        Rows.scaledSoftmaxRows(s, 0, ld, tq, scale, ld);
+        for (int i = 0; causal && i < tq && i + shift + 1 <= 0; i++) {
+            // A query that sees no key (only when Tq > Tk) attends to nothing.
+            Arrays.fill(s, i * ld, (i + 1) * ld, 0f);
         }
         return s;
     }

@@ -107,6 +107,67 @@ public final class Rows {
         }
     }
 
+    /**
+     * {@link #scaledSoftmaxInPlace} over {@code rows} rows {@code ld} apart, each of {@code n} values, n a multiple of
+     * the vector length (attention pads its score rows with −∞): four rows at a time, so that their reductions and
+     * exps overlap instead of each row waiting on its own.
+     */
+    public static void scaledSoftmaxRows(float[] x, int off, int ld, int rows, float scale, int n) {
+        FloatVector factor = FloatVector.broadcast(S, scale);
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int o0 = off + r * ld;
+            int o1 = o0 + ld;
+            int o2 = o1 + ld;
+            int o3 = o2 + ld;
+            FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            FloatVector m1 = m0;
+            FloatVector m2 = m0;
+            FloatVector m3 = m0;
+            for (int i = 0; i < n; i += L) {
+                m0 = m0.max(FloatVector.fromArray(S, x, o0 + i));
+                m1 = m1.max(FloatVector.fromArray(S, x, o1 + i));
+                m2 = m2.max(FloatVector.fromArray(S, x, o2 + i));
+                m3 = m3.max(FloatVector.fromArray(S, x, o3 + i));
+            }
+            FloatVector s0 = FloatVector.broadcast(S, -m0.reduceLanes(VectorOperators.MAX) * scale);
+            FloatVector s1 = FloatVector.broadcast(S, -m1.reduceLanes(VectorOperators.MAX) * scale);
+            FloatVector s2 = FloatVector.broadcast(S, -m2.reduceLanes(VectorOperators.MAX) * scale);
+            FloatVector s3 = FloatVector.broadcast(S, -m3.reduceLanes(VectorOperators.MAX) * scale);
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int i = 0; i < n; i += L) {
+                FloatVector e0 = FloatVector.fromArray(S, x, o0 + i).fma(factor, s0).lanewise(VectorOperators.EXP);
+                FloatVector e1 = FloatVector.fromArray(S, x, o1 + i).fma(factor, s1).lanewise(VectorOperators.EXP);
+                FloatVector e2 = FloatVector.fromArray(S, x, o2 + i).fma(factor, s2).lanewise(VectorOperators.EXP);
+                FloatVector e3 = FloatVector.fromArray(S, x, o3 + i).fma(factor, s3).lanewise(VectorOperators.EXP);
+                e0.intoArray(x, o0 + i);
+                e1.intoArray(x, o1 + i);
+                e2.intoArray(x, o2 + i);
+                e3.intoArray(x, o3 + i);
+                a0 = a0.add(e0);
+                a1 = a1.add(e1);
+                a2 = a2.add(e2);
+                a3 = a3.add(e3);
+            }
+            float i0 = 1f / a0.reduceLanes(VectorOperators.ADD);
+            float i1 = 1f / a1.reduceLanes(VectorOperators.ADD);
+            float i2 = 1f / a2.reduceLanes(VectorOperators.ADD);
+            float i3 = 1f / a3.reduceLanes(VectorOperators.ADD);
+            for (int i = 0; i < n; i += L) {
+                FloatVector.fromArray(S, x, o0 + i).mul(i0).intoArray(x, o0 + i);
+                FloatVector.fromArray(S, x, o1 + i).mul(i1).intoArray(x, o1 + i);
+                FloatVector.fromArray(S, x, o2 + i).mul(i2).intoArray(x, o2 + i);
+                FloatVector.fromArray(S, x, o3 + i).mul(i3).intoArray(x, o3 + i);
+            }
+        }
+        for (; r < rows; r++) {
+            scaledSoftmaxInPlace(x, off + r * ld, scale, n);
+        }
+    }
+
     /** dx += y ∘ (dy − Σ dy∘y), the softmax backward. */
     public static void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
         float dot = Elementwise.dot(dy, dyOff, y, yOff, n);

@@ -139,12 +139,13 @@ public final class F {
     public static Tensor relu(Tensor x) {
         Tensor in = x.contiguous();
         Tensor out = Tensor.output(false, in.shape.clone());
-        for (int i = 0; i < out.data.length; i++) {
+        int n = out.numel();
+        for (int i = 0; i < n; i++) {
             out.data[i] = Math.max(0f, in.data[in.offset + i]);
         }
         return out.track("relu", g -> {
             float[] gx = in.gradBuffer().data;
-            for (int i = 0; i < gx.length; i++) {
+            for (int i = 0; i < n; i++) {
                 if (out.data[i] > 0f) {
                     gx[i] += g.data[i];
                 }
@@ -155,12 +156,13 @@ public final class F {
     public static Tensor tanh(Tensor x) {
         Tensor in = x.contiguous();
         Tensor out = Tensor.output(false, in.shape.clone());
-        for (int i = 0; i < out.data.length; i++) {
+        int n = out.numel();
+        for (int i = 0; i < n; i++) {
             out.data[i] = (float) Math.tanh(in.data[in.offset + i]);
         }
         return out.track("tanh", g -> {
             float[] gx = in.gradBuffer().data;
-            for (int i = 0; i < gx.length; i++) {
+            for (int i = 0; i < n; i++) {
                 gx[i] += g.data[i] * (1f - out.data[i] * out.data[i]);
             }
         }, in);
@@ -169,12 +171,13 @@ public final class F {
     public static Tensor sigmoid(Tensor x) {
         Tensor in = x.contiguous();
         Tensor out = Tensor.output(false, in.shape.clone());
-        for (int i = 0; i < out.data.length; i++) {
+        int n = out.numel();
+        for (int i = 0; i < n; i++) {
             out.data[i] = sigmoid(in.data[in.offset + i]);
         }
         return out.track("sigmoid", g -> {
             float[] gx = in.gradBuffer().data;
-            for (int i = 0; i < gx.length; i++) {
+            for (int i = 0; i < n; i++) {
                 gx[i] += g.data[i] * out.data[i] * (1f - out.data[i]);
             }
         }, in);
@@ -187,21 +190,23 @@ public final class F {
     public static Tensor exp(Tensor x) {
         Tensor in = x.contiguous();
         Tensor out = Tensor.output(false, in.shape.clone());
-        for (int i = 0; i < out.data.length; i++) {
+        int n = out.numel();
+        for (int i = 0; i < n; i++) {
             out.data[i] = (float) Math.exp(in.data[in.offset + i]);
         }
-        return out.track("exp", g -> Elementwise.accumulateProduct(g.data, 0, out.data, 0, in.gradBuffer().data, 0, out.data.length), in);
+        return out.track("exp", g -> Elementwise.accumulateProduct(g.data, 0, out.data, 0, in.gradBuffer().data, 0, n), in);
     }
 
     public static Tensor log(Tensor x) {
         Tensor in = x.contiguous();
         Tensor out = Tensor.output(false, in.shape.clone());
-        for (int i = 0; i < out.data.length; i++) {
+        int n = out.numel();
+        for (int i = 0; i < n; i++) {
             out.data[i] = (float) Math.log(in.data[in.offset + i]);
         }
         return out.track("log", g -> {
             float[] gx = in.gradBuffer().data;
-            for (int i = 0; i < gx.length; i++) {
+            for (int i = 0; i < n; i++) {
                 gx[i] += g.data[i] / in.data[in.offset + i];
             }
         }, in);
@@ -210,12 +215,13 @@ public final class F {
     public static Tensor sqrt(Tensor x) {
         Tensor in = x.contiguous();
         Tensor out = Tensor.output(false, in.shape.clone());
-        for (int i = 0; i < out.data.length; i++) {
+        int n = out.numel();
+        for (int i = 0; i < n; i++) {
             out.data[i] = (float) Math.sqrt(in.data[in.offset + i]);
         }
         return out.track("sqrt", g -> {
             float[] gx = in.gradBuffer().data;
-            for (int i = 0; i < gx.length; i++) {
+            for (int i = 0; i < n; i++) {
                 gx[i] += g.data[i] * 0.5f / out.data[i];
             }
         }, in);

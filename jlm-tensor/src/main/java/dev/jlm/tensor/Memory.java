@@ -4,16 +4,19 @@ import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Where op outputs and intermediate gradients get their storage. Outside a {@link Scope} every buffer is a fresh
- * array left to the garbage collector; inside one, buffers come from a pool keyed by size and go back to it when the
- * scope closes, so a steady-state training step (same shapes every step) allocates nothing large.
+ * array left to the garbage collector; inside one, buffers come from a pool and go back to it when the scope closes,
+ * so a steady-state training step (same shapes every step) allocates nothing large. Buffers are made in size
+ * classes (sizes rounded up to 1/8 of their power of two) and a request takes a pooled buffer of its class or of a
+ * class up to a quarter longer, so that batches whose shapes change (variable-length inference, each batch a little
+ * shorter than the last) reuse each other's buffers instead of allocating, zeroing and collecting fresh ones. A
+ * tensor uses the first {@code numel} values of its buffer.
  */
 public final class Memory {
-    private static final Map<Integer, ArrayDeque<float[]>> POOL = new ConcurrentHashMap<>();
+    private static final ConcurrentSkipListMap<Integer, ArrayDeque<float[]>> POOL = new ConcurrentSkipListMap<>();
     private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
     private static final java.util.concurrent.atomic.LongAdder FRESH_BYTES = new java.util.concurrent.atomic.LongAdder();
     /** Bytes held by the pool; beyond a quarter of the heap, released buffers go to the garbage collector instead. */
@@ -41,24 +44,34 @@ public final class Memory {
         if (scope == null) {
             return new float[size];
         }
-        ArrayDeque<float[]> free = POOL.get(size);
+        int capacity = pooledLength(size);
         float[] buffer = null;
-        if (free != null) {
+        for (ArrayDeque<float[]> free : POOL.subMap(capacity, true, (int) Math.min(Integer.MAX_VALUE, capacity + capacity / 4L), true).values()) {
             synchronized (free) {
                 buffer = free.poll();
             }
             if (buffer != null) {
-                POOLED_BYTES.addAndGet(-4L * size);
+                POOLED_BYTES.addAndGet(-4L * buffer.length);
+                break;
             }
         }
         if (buffer == null) {
-            buffer = new float[size];
-            FRESH_BYTES.add(4L * size);
+            buffer = new float[capacity];
+            FRESH_BYTES.add(4L * capacity);
         } else if (zeroed) {
-            java.util.Arrays.fill(buffer, 0f);
+            java.util.Arrays.fill(buffer, 0, size, 0f);
         }
         scope.owned.add(buffer);
         return buffer;
+    }
+
+    /**
+     * The length of the buffer a scope gives a tensor of {@code size} floats: size rounded up to a multiple of 1/8 of
+     * its highest power of two (of 16 below 128).
+     */
+    public static int pooledLength(int size) {
+        int unit = size < 128 ? 16 : Integer.highestOneBit(size) >> 3;
+        return (int) Math.min(Integer.MAX_VALUE - 8, ((long) size + unit - 1) / unit * unit);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.jlm.models.plan;
 
 import dev.jlm.models.gpt.GptConfig;
+import dev.jlm.tensor.Memory;
 import dev.jlm.tensor.kernels.Parallel;
 import dev.jlm.tensor.kernels.Sgemm;
 
@@ -28,6 +29,7 @@ import dev.jlm.tensor.kernels.Sgemm;
  *       attention: {@link Sgemm#WORKSPACE_BYTES_PER_THREAD} of packing buffers and two T×T rows of attention
  *       scores.</li>
  * </ul>
+ * Each tensor's buffer is counted at the length its scope's pool gives it ({@link Memory#pooledLength}).
  */
 public final class JlmTrainingMemory {
     private static final int FLOAT_BYTES = 4;
@@ -41,6 +43,11 @@ public final class JlmTrainingMemory {
         public long total() {
             return weights + gradients + optimizerStates + activations + gradientsInFlight + kernelWorkspace;
         }
+    }
+
+    /** A tensor's buffer as a scope allocates it (no array can be longer than an int allows; those stay exact). */
+    private static long pooled(long floats) {
+        return floats <= Integer.MAX_VALUE / 2 ? Memory.pooledLength((int) floats) : floats;
     }
 
     /** The peak of one step on a {@code batch × sequenceLength} batch (a sequence length up to the block size). */
@@ -57,9 +64,12 @@ public final class JlmTrainingMemory {
                 config.nHead()).parameters();
         long n = (long) batch * sequenceLength;
         long c = config.nEmbd();
-        long perBlock = 27 * n * c + 4 * n;
-        long once = 2 * n * c + sequenceLength * c + (n * c + 2 * n) + n * config.vocabSize() + n + 1;
-        long inFlight = n * config.vocabSize() + sequenceLength * c + 1 + 19 * n * c;
+        long v = config.vocabSize();
+        long nc = pooled(n * c);
+        long perBlock = 9 * nc + 2 * pooled(3 * n * c) + 3 * pooled(4 * n * c) + 2 * pooled(2 * n);
+        long once = 3 * nc + pooled(sequenceLength * c) + pooled(2 * n) + pooled(n * v) + pooled(n) + pooled(1);
+        long inFlight = pooled(n * v) + pooled(sequenceLength * c) + pooled(1) + 5 * nc + 2 * pooled(3 * n * c)
+                + 2 * pooled(4 * n * c);
         return new Estimate(FLOAT_BYTES * parameters, FLOAT_BYTES * parameters, 2L * FLOAT_BYTES * parameters,
                 FLOAT_BYTES * (config.nLayer() * perBlock + once), FLOAT_BYTES * inFlight,
                 Parallel.THREADS * (Sgemm.WORKSPACE_BYTES_PER_THREAD + 2L * FLOAT_BYTES * sequenceLength * sequenceLength));

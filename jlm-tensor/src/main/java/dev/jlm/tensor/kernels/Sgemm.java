@@ -145,9 +145,10 @@ public final class Sgemm {
             return;
         }
         // One hand-off per product, cut into parts that the threads take as they come free. A packed B is shared, so
-        // the parts are bands of rows; otherwise threads split C by columns, each packing only its own panels, and
-        // with too few panels to share they split rows into one band each, each packing the (few) panels again.
-        boolean splitColumns = b.packed == null && panels >= 2 * threads;
+        // the parts are bands of rows. Otherwise each part packs the panels it multiplies: with more rows than columns
+        // the threads take one band of rows each (each packs B again, but A, the larger, is read once); with more
+        // columns, parts are column ranges (each packs only its own panels, and A is read once per part).
+        boolean splitColumns = b.packed == null && n > m && panels >= 2 * threads;
         int units = splitColumns ? panels : (m + MR - 1) / MR;
         int parts = Math.min(units, splitColumns || b.packed != null ? threads * Parallel.PARTS_PER_THREAD : threads);
         Parallel.forChunks(parts, parts, (first, last) -> {

@@ -77,10 +77,7 @@ public final class Conv1D extends Module implements QuantizableLayer {
         if (quantized != null) {
             throw new IllegalStateException("Conv1D is already quantized");
         }
-        if (weight.size(1) != replacement.rows() || weight.size(0) != replacement.cols()) {
-            throw new IllegalArgumentException("quantized weight [" + replacement.rows() + ", " + replacement.cols()
-                    + "] does not match the layer's [out, in] = [" + weight.size(1) + ", " + weight.size(0) + "]");
-        }
+        replacement.requireShape(weight.size(1), weight.size(0), "Conv1D");
         quantized = replacement;
         removeParameter("weight");
         weight = null;

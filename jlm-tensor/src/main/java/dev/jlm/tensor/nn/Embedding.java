@@ -43,10 +43,7 @@ public final class Embedding extends Module implements QuantizableLayer {
         if (quantized != null) {
             throw new IllegalStateException("Embedding is already quantized");
         }
-        if (weight.size(0) != replacement.rows() || weight.size(1) != replacement.cols()) {
-            throw new IllegalArgumentException("quantized table [" + replacement.rows() + ", " + replacement.cols()
-                    + "] does not match the embedding's [" + weight.size(0) + ", " + weight.size(1) + "]");
-        }
+        replacement.requireShape(weight.size(0), weight.size(1), "Embedding");
         quantized = replacement;
         removeParameter("weight");
         weight = null;

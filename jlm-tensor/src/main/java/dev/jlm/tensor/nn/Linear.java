@@ -86,10 +86,7 @@ public final class Linear extends Module implements QuantizableLayer {
         if (quantized != null) {
             throw new IllegalStateException("Linear is already quantized");
         }
-        if (weight.size(0) != replacement.rows() || weight.size(1) != replacement.cols()) {
-            throw new IllegalArgumentException("quantized weight [" + replacement.rows() + ", " + replacement.cols()
-                    + "] does not match the layer's [" + weight.size(0) + ", " + weight.size(1) + "]");
-        }
+        replacement.requireShape(weight.size(0), weight.size(1), "Linear");
         quantized = replacement;
         removeParameter("weight");
         weight = null;

@@ -92,6 +92,14 @@ public final class QuantizedWeight {
         return cols;
     }
 
+    /** Throws unless this weight can stand for a {@code layer}'s [out, in] weight. */
+    public void requireShape(int outFeatures, int inFeatures, String layer) {
+        if (rows != outFeatures || cols != inFeatures) {
+            throw new IllegalArgumentException("quantized weight [" + rows + ", " + cols + "] does not match the " + layer
+                    + "'s [out, in] = [" + outFeatures + ", " + inFeatures + "]");
+        }
+    }
+
     /** The int8 values row-major (INT8 only; the array itself). */
     public byte[] int8Values() {
         return int8;
